@@ -1,0 +1,139 @@
+//! Deterministic entry points for known-answer tests. **Hazardous: never use these in
+//! production.** A key exchange is only secure with fresh randomness for every
+//! handshake; these functions take it from the caller instead.
+//!
+//! Only compiled with the `hazmat` cargo feature. They run exactly the code the rustls
+//! groups run, with the operating-system randomness replaced by the given seeds:
+//!
+//! * key generation: ML-KEM `d ‖ z` (64 bytes, FIPS 203 Algorithm 16), X25519 scalar
+//!   (32), P-256 scalar (32, big-endian), P-384 scalar (48);
+//! * encapsulation: ML-KEM `m` (32, FIPS 203 Algorithm 17), or the server's ephemeral
+//!   ECDH scalar.
+//!
+//! ```
+//! use pqhkex::{groups, hazmat};
+//! let g = &groups::X25519MLKEM768;
+//! let client = hazmat::client_start(g, &[&[1u8; 64], &[2u8; 32]]).unwrap();
+//! assert_eq!(client.share().len(), 1216);
+//! let (server_share, server_secret) = hazmat::server_encapsulate(g, client.share(), &[&[3u8; 32], &[4u8; 32]]).unwrap();
+//! let client_secret = client.complete(&server_share).unwrap();
+//! assert_eq!(&client_secret[..], &server_secret[..]);
+//! ```
+
+use crate::error::Error;
+use crate::groups::Group;
+use crate::hybrid::{self, ClientState};
+use crate::kem::{self, mlkem, Algorithm, PrivateKey, SecretBuf, Seed};
+
+/// A client's key share made from fixed seeds.
+pub struct ClientKeyShare(ClientState);
+
+impl ClientKeyShare {
+    /// The client key share as sent on the wire.
+    pub fn share(&self) -> &[u8] {
+        &self.0.share
+    }
+
+    /// Completes with the server's share, giving the combined secret.
+    pub fn complete(&self, server_share: &[u8]) -> Result<SecretBuf, Error> {
+        self.0.complete(server_share)
+    }
+
+    /// The serialized ML-KEM decapsulation key of component `index`, if it is an
+    /// ML-KEM (or Kyber) component.
+    pub fn decapsulation_key(&self, index: usize) -> Option<&[u8]> {
+        match self.0.keys().get(index)? {
+            PrivateKey::MlKem512(k) => Some(k.as_bytes()),
+            PrivateKey::MlKem768(k) => Some(k.as_bytes()),
+            PrivateKey::MlKem1024(k) => Some(k.as_bytes()),
+            #[cfg(feature = "legacy-kyber")]
+            PrivateKey::Kyber768(k) => Some(k.as_bytes()),
+            _ => None,
+        }
+    }
+}
+
+/// Client side of `group` with one key-generation seed per component, in wire order.
+pub fn client_start(group: &'static Group, seeds: &[&[u8]]) -> Result<ClientKeyShare, Error> {
+    hybrid::client_start(group, Some(seeds)).map(ClientKeyShare)
+}
+
+/// Server side of `group` with one encapsulation seed per component, in wire order.
+/// Returns the server share and the combined secret.
+pub fn server_encapsulate(
+    group: &'static Group,
+    client_share: &[u8],
+    seeds: &[&[u8]],
+) -> Result<(Vec<u8>, SecretBuf), Error> {
+    hybrid::server_encapsulate(group, client_share, Some(seeds))
+}
+
+/// One component's key generation: returns the serialized private key (ML-KEM `dk`,
+/// or the ECDH scalar as given) and the public share.
+pub fn keygen(algorithm: Algorithm, seed: &[u8]) -> Result<(SecretBuf, Vec<u8>), Error> {
+    let mut public = Vec::with_capacity(algorithm.public_len());
+    let key = kem::keygen(algorithm, Seed::Fixed(seed), &mut public)?;
+    let private = match &key {
+        PrivateKey::MlKem512(k) => k.as_bytes().to_vec(),
+        PrivateKey::MlKem768(k) => k.as_bytes().to_vec(),
+        PrivateKey::MlKem1024(k) => k.as_bytes().to_vec(),
+        #[cfg(feature = "legacy-kyber")]
+        PrivateKey::Kyber768(k) => k.as_bytes().to_vec(),
+        _ => seed.to_vec(),
+    };
+    Ok((SecretBuf::new(private), public))
+}
+
+/// One component's encapsulation (with all the peer-input checks): returns the reply
+/// share (ciphertext or ephemeral public key) and the component's shared secret.
+pub fn encapsulate(
+    algorithm: Algorithm,
+    peer_public: &[u8],
+    seed: &[u8],
+) -> Result<(Vec<u8>, SecretBuf), Error> {
+    let mut reply = Vec::with_capacity(algorithm.reply_len());
+    let mut secret = SecretBuf::new(Vec::with_capacity(algorithm.secret_len()));
+    kem::encapsulate(algorithm, peer_public, Seed::Fixed(seed), &mut reply, &mut secret)?;
+    Ok((reply, secret))
+}
+
+/// One component's decapsulation from a serialized private key (ML-KEM `dk`, or an
+/// ECDH scalar), with the peer-input checks.
+///
+/// For ML-KEM the FIPS 203 §7.3 decapsulation-key checks run first: the length, and
+/// the hash check `H(ek) = h`. A failure is reported as [`Error::InvalidSeed`].
+pub fn decapsulate(
+    algorithm: Algorithm,
+    private_key: &[u8],
+    reply: &[u8],
+) -> Result<SecretBuf, Error> {
+    let bad_key = |reason| Error::InvalidSeed { algorithm, reason };
+    let key = match algorithm {
+        Algorithm::MlKem512 | Algorithm::MlKem768 | Algorithm::MlKem1024 => {
+            if !mlkem::decapsulation_key_hash_check(algorithm, private_key) {
+                return Err(bad_key(
+                    "decapsulation key fails the FIPS 203 §7.3 length or hash check",
+                ));
+            }
+            match algorithm {
+                Algorithm::MlKem512 => mlkem::DecapsulationKey::from_bytes(private_key)
+                    .map(PrivateKey::MlKem512),
+                Algorithm::MlKem768 => mlkem::DecapsulationKey::from_bytes(private_key)
+                    .map(PrivateKey::MlKem768),
+                _ => mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem1024),
+            }
+            .ok_or_else(|| bad_key("wrong decapsulation key length"))?
+        }
+        #[cfg(feature = "legacy-kyber")]
+        Algorithm::Kyber768 => mlkem::DecapsulationKey::from_bytes(private_key)
+            .map(PrivateKey::Kyber768)
+            .ok_or_else(|| bad_key("wrong decapsulation key length"))?,
+        _ => {
+            let mut scratch = Vec::new();
+            kem::keygen(algorithm, Seed::Fixed(private_key), &mut scratch)?
+        }
+    };
+    let mut secret = SecretBuf::new(Vec::with_capacity(algorithm.secret_len()));
+    key.decapsulate(reply, &mut secret)?;
+    Ok(secret)
+}

@@ -1,0 +1,63 @@
+//! X25519 (RFC 7748) via `x25519-dalek`, as a KEM-shaped component.
+
+use x25519_dalek::{PublicKey, StaticSecret};
+
+use super::{check_len, Component, PrivateKey, SecretBuf};
+use crate::error::{Error, KeyShareFault};
+
+/// X25519: 32-byte public keys and shared secrets.
+pub(crate) struct X25519;
+
+impl X25519 {
+    /// RFC 7748 §6.1: X25519(scalar, peer). Fails on an all-zero result.
+    fn agree(scalar: &StaticSecret, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
+        // RFC 8446 §4.2.8.2 / RFC 7748 §5: an X25519 share is exactly 32 bytes.
+        check_len("X25519", peer, 32)?;
+        let mut peer_bytes = [0u8; 32];
+        peer_bytes.copy_from_slice(peer);
+        let shared = scalar.diffie_hellman(&PublicKey::from(peer_bytes));
+        // RFC 8446 §7.4.2 and RFC 7748 §6.1: implementations MUST check whether the
+        // computed X25519 secret is all zeroes (a low-order peer point) and abort.
+        // `was_contributory` is a constant-time comparison with zero.
+        if !shared.was_contributory() {
+            return Err(Error::InvalidKeyShare {
+                what: "X25519",
+                fault: KeyShareFault::AllZeroSharedSecret,
+            });
+        }
+        secret.extend_from_slice(shared.as_bytes());
+        Ok(())
+    }
+}
+
+impl Component for X25519 {
+    type PrivateKey = StaticSecret;
+
+    /// The seed is the 32-byte scalar; it is clamped as RFC 7748 §5 decodes scalars.
+    fn keygen(seed: &[u8], public: &mut Vec<u8>) -> Result<StaticSecret, Error> {
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(seed);
+        let key = StaticSecret::from(bytes);
+        zeroize::Zeroize::zeroize(&mut bytes);
+        public.extend_from_slice(PublicKey::from(&key).as_bytes());
+        Ok(key)
+    }
+
+    fn encapsulate(
+        peer_public: &[u8],
+        seed: &[u8],
+        reply: &mut Vec<u8>,
+        secret: &mut SecretBuf,
+    ) -> Result<(), Error> {
+        let ephemeral = Self::keygen(seed, reply)?;
+        Self::agree(&ephemeral, peer_public, secret)
+    }
+
+    fn decapsulate(key: &StaticSecret, reply: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
+        Self::agree(key, reply, secret)
+    }
+
+    fn wrap(key: StaticSecret) -> PrivateKey {
+        PrivateKey::X25519(key)
+    }
+}

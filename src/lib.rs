@@ -1,0 +1,54 @@
+//! # pqhkex — post-quantum hybrid key exchange for rustls
+//!
+//! Traffic recorded today can be decrypted once a large quantum computer exists.
+//! Hybrid key exchange runs a classical ECDH and ML-KEM (FIPS 203) side by side; the
+//! session stays secure while either holds. pqhkex brings every standard hybrid and
+//! pure ML-KEM TLS group to **any** rustls [`CryptoProvider`](::rustls::crypto::CryptoProvider),
+//! with ML-KEM from the formally verified, pure-Rust `libcrux-ml-kem`.
+//!
+//! ```
+//! # #[cfg(feature = "ring")] {
+//! // A client configuration that prefers post-quantum (X25519MLKEM768 first, X25519 share too):
+//! let builder = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), pqhkex::Policy::PreferPostQuantum).unwrap();
+//! # let _ = builder;
+//! # }
+//! ```
+//!
+//! ## Layers
+//! Data flows one way:
+//! 1. `kem` — KEM-shaped components: ML-KEM-512/768/1024, round-3 Kyber768
+//!    (`legacy-kyber`), X25519, P-256, P-384; every peer-input check of the specs.
+//! 2. `hybrid` — the combiner (draft-ietf-tls-hybrid-design §3.2/§3.3).
+//! 3. [`groups`] — the one table of groups: codepoint, name, components in wire order.
+//! 4. [`rustls`](crate::rustls) — each group as a rustls `SupportedKxGroup`.
+//! 5. [`policy`] and [`inspect`] — provider helpers, server-side PQ preference,
+//!    connection reports.
+//!
+//! ## Features
+//! * `ring` (default): [`ring_provider`] over rustls's *ring* provider.
+//! * `aws-lc-rs`: [`aws_lc_rs_provider`] over rustls's aws-lc-rs provider.
+//! * `legacy-kyber`: the obsolete X25519Kyber768Draft00 group (0x6399).
+//! * `hazmat`: [`hazmat`], deterministic entry points for known-answer tests.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(clippy::integer_division_remainder_used)]
+
+mod error;
+pub mod groups;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
+mod hybrid;
+pub mod inspect;
+mod kem;
+pub mod policy;
+pub mod rustls;
+
+pub use error::{Error, KeyShareFault, Side};
+pub use groups::{Group, Kind};
+pub use inspect::ConnectionReport;
+pub use kem::{Algorithm, SecretBuf};
+#[cfg(feature = "aws-lc-rs")]
+pub use policy::aws_lc_rs_provider;
+#[cfg(feature = "ring")]
+pub use policy::ring_provider;
+pub use policy::{client_config_builder, server_config_builder, with_policy, Policy, PqServerConfigs};

@@ -1,0 +1,208 @@
+//! The rustls adapter: every group of [`crate::groups`] as a
+//! [`SupportedKxGroup`](::rustls::crypto::SupportedKxGroup).
+//!
+//! These statics work with any base [`CryptoProvider`](::rustls::crypto::CryptoProvider):
+//! put them in its `kx_groups` yourself, or let [`crate::policy`] do it.
+//!
+//! * A server calls [`SupportedKxGroup::start_and_complete`]: it validates the client's
+//!   share and encapsulates.
+//! * A client calls [`SupportedKxGroup::start`] and later
+//!   [`ActiveKeyExchange::complete`]: it decapsulates.
+//! * Hybrid groups implement [`ActiveKeyExchange::hybrid_component`], so a client whose
+//!   groups are `[X25519MLKEM768, X25519, …]` sends both key shares from ONE X25519
+//!   key pair (draft-ietf-tls-hybrid-design §3.2) and completes whichever the server
+//!   picks.
+//!
+//! Every invalid peer share is refused with
+//! [`PeerMisbehaved::InvalidKeyShare`](::rustls::PeerMisbehaved::InvalidKeyShare), on
+//! which rustls sends an `illegal_parameter` alert.
+//!
+//! ```
+//! use pqhkex::rustls::{X25519MLKEM768, SECP384R1MLKEM1024};
+//! assert_eq!(u16::from(X25519MLKEM768.name()), 0x11ec);
+//! // rustls 0.23 has no enum variant for 0x11ED: it is carried as Unknown(0x11ed).
+//! assert_eq!(SECP384R1MLKEM1024.name(), rustls::NamedGroup::Unknown(0x11ed));
+//! ```
+
+use ::rustls::crypto::{ActiveKeyExchange, CompletedKeyExchange, SharedSecret, SupportedKxGroup};
+use ::rustls::ffdhe_groups::FfdheGroup;
+use ::rustls::{NamedGroup, ProtocolVersion};
+
+use crate::groups::{self, Group};
+use crate::hybrid::{self, ClientState};
+
+/// One pqhkex group as a rustls key-exchange group.
+///
+/// Use the statics of this module rather than constructing one.
+#[derive(Debug)]
+pub struct KxGroup {
+    group: &'static Group,
+}
+
+impl KxGroup {
+    /// The group this key exchange runs.
+    pub fn group(&self) -> &'static Group {
+        self.group
+    }
+}
+
+/// Converts a TLS codepoint to rustls's `NamedGroup` (which maps known values to
+/// their variants and anything else to `Unknown`).
+fn named(code: u16) -> NamedGroup {
+    NamedGroup::from(code)
+}
+
+impl SupportedKxGroup for KxGroup {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, ::rustls::Error> {
+        let state = hybrid::client_start(self.group, None)?;
+        Ok(Box::new(Active { state }))
+    }
+
+    fn start_and_complete(
+        &self,
+        peer_pub_key: &[u8],
+    ) -> Result<CompletedKeyExchange, ::rustls::Error> {
+        let (pub_key, secret) = hybrid::server_encapsulate(self.group, peer_pub_key, None)?;
+        Ok(CompletedKeyExchange {
+            group: self.name(),
+            pub_key,
+            secret: SharedSecret::from(&secret[..]),
+        })
+    }
+
+    fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
+        None
+    }
+
+    fn name(&self) -> NamedGroup {
+        named(self.group.code)
+    }
+
+    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
+        // RFC 10024 §3 / draft-ietf-tls-mlkem §3: post-quantum groups are TLS 1.3 only.
+        self.group.tls12_allowed() || version == ProtocolVersion::TLSv1_3
+    }
+}
+
+/// A client key exchange in progress.
+struct Active {
+    state: ClientState,
+}
+
+impl ActiveKeyExchange for Active {
+    fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, ::rustls::Error> {
+        let secret = self.state.complete(peer_pub_key)?;
+        Ok(SharedSecret::from(&secret[..]))
+    }
+
+    fn hybrid_component(&self) -> Option<(NamedGroup, &[u8])> {
+        let (index, algorithm) = self.state.group.classical_component()?;
+        let standalone = classical_group_for(algorithm)?;
+        Some((named(standalone.code), self.state.component_share(index)))
+    }
+
+    fn complete_hybrid_component(
+        self: Box<Self>,
+        peer_pub_key: &[u8],
+    ) -> Result<SharedSecret, ::rustls::Error> {
+        // rustls calls this only after `hybrid_component` returned Some.
+        let Some((index, _)) = self.state.group.classical_component() else {
+            return Err(::rustls::Error::General(
+                "complete_hybrid_component on a non-hybrid group".into(),
+            ));
+        };
+        let secret = self.state.complete_component(index, peer_pub_key)?;
+        Ok(SharedSecret::from(&secret[..]))
+    }
+
+    fn pub_key(&self) -> &[u8] {
+        &self.state.share
+    }
+
+    fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
+        None
+    }
+
+    fn group(&self) -> NamedGroup {
+        named(self.state.group.code)
+    }
+}
+
+/// The stand-alone classical group that uses `algorithm`, for share reuse.
+fn classical_group_for(algorithm: crate::Algorithm) -> Option<&'static Group> {
+    groups::ALL
+        .iter()
+        .copied()
+        .find(|g| g.components == [algorithm])
+}
+
+/// X25519MLKEM768 (0x11EC).
+pub static X25519MLKEM768: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::X25519MLKEM768,
+};
+/// SecP256r1MLKEM768 (0x11EB).
+pub static SECP256R1MLKEM768: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::SECP256R1MLKEM768,
+};
+/// SecP384r1MLKEM1024 (0x11ED).
+pub static SECP384R1MLKEM1024: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::SECP384R1MLKEM1024,
+};
+/// MLKEM512 (0x0200).
+pub static MLKEM512: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::MLKEM512,
+};
+/// MLKEM768 (0x0201).
+pub static MLKEM768: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::MLKEM768,
+};
+/// MLKEM1024 (0x0202).
+pub static MLKEM1024: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::MLKEM1024,
+};
+/// X25519Kyber768Draft00 (0x6399), obsolete; feature `legacy-kyber`.
+#[cfg(feature = "legacy-kyber")]
+pub static X25519KYBER768DRAFT00: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::X25519KYBER768DRAFT00,
+};
+/// Classical X25519 (0x001D), from the same component as the hybrids.
+pub static X25519: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::X25519,
+};
+/// Classical secp256r1 (0x0017), from the same component as the hybrids.
+pub static SECP256R1: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::SECP256R1,
+};
+/// Classical secp384r1 (0x0018), from the same component as the hybrids.
+pub static SECP384R1: &dyn SupportedKxGroup = &KxGroup {
+    group: &groups::SECP384R1,
+};
+
+/// Every pqhkex rustls group, in the same order as [`groups::ALL`].
+pub static ALL_KX_GROUPS: &[&dyn SupportedKxGroup] = &[
+    X25519MLKEM768,
+    SECP256R1MLKEM768,
+    SECP384R1MLKEM1024,
+    MLKEM768,
+    MLKEM1024,
+    MLKEM512,
+    #[cfg(feature = "legacy-kyber")]
+    X25519KYBER768DRAFT00,
+    X25519,
+    SECP256R1,
+    SECP384R1,
+];
+
+/// The rustls group for a table entry.
+///
+/// ```
+/// let g = pqhkex::groups::by_name("MLKEM1024").unwrap();
+/// assert_eq!(u16::from(pqhkex::rustls::kx_group(g).name()), 0x0202);
+/// ```
+pub fn kx_group(group: &'static Group) -> &'static dyn SupportedKxGroup {
+    ALL_KX_GROUPS
+        .iter()
+        .copied()
+        .find(|g| u16::from(g.name()) == group.code)
+        .expect("every table entry has a rustls group")
+}
