@@ -93,7 +93,13 @@ pub fn encapsulate(
 ) -> Result<(Vec<u8>, SecretBuf), Error> {
     let mut reply = Vec::with_capacity(algorithm.reply_len());
     let mut secret = SecretBuf::new(Vec::with_capacity(algorithm.secret_len()));
-    kem::encapsulate(algorithm, peer_public, Seed::Fixed(seed), &mut reply, &mut secret)?;
+    kem::encapsulate(
+        algorithm,
+        peer_public,
+        Seed::Fixed(seed),
+        &mut reply,
+        &mut secret,
+    )?;
     Ok((reply, secret))
 }
 
@@ -116,10 +122,12 @@ pub fn decapsulate(
                 ));
             }
             match algorithm {
-                Algorithm::MlKem512 => mlkem::DecapsulationKey::from_bytes(private_key)
-                    .map(PrivateKey::MlKem512),
-                Algorithm::MlKem768 => mlkem::DecapsulationKey::from_bytes(private_key)
-                    .map(PrivateKey::MlKem768),
+                Algorithm::MlKem512 => {
+                    mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem512)
+                }
+                Algorithm::MlKem768 => {
+                    mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem768)
+                }
                 _ => mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem1024),
             }
             .ok_or_else(|| bad_key("wrong decapsulation key length"))?

@@ -80,7 +80,9 @@ pub(crate) fn server_encapsulate(
     seeds: Option<&[&[u8]]>,
 ) -> Result<(Vec<u8>, SecretBuf), Error> {
     check_seed_count(group, seeds)?;
-    let parts = split(group, client_share, group.client_share_len(), |a| a.public_len())?;
+    let parts = split(group, client_share, group.client_share_len(), |a| {
+        a.public_len()
+    })?;
     let mut reply = Vec::with_capacity(group.server_share_len());
     let mut secret = Zeroizing::new(Vec::with_capacity(group.secret_len()));
     for (i, (alg, part)) in group.components.iter().zip(parts).enumerate() {
@@ -95,7 +97,9 @@ impl ClientState {
     /// Client, second flight: decapsulate every component of the server's share.
     pub(crate) fn complete(&self, server_share: &[u8]) -> Result<SecretBuf, Error> {
         let group = self.group;
-        let parts = split(group, server_share, group.server_share_len(), |a| a.reply_len())?;
+        let parts = split(group, server_share, group.server_share_len(), |a| {
+            a.reply_len()
+        })?;
         let mut secret = Zeroizing::new(Vec::with_capacity(group.secret_len()));
         for (key, part) in self.keys.iter().zip(parts) {
             key.decapsulate(part, &mut secret)?;

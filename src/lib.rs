@@ -51,4 +51,6 @@ pub use kem::{Algorithm, SecretBuf};
 pub use policy::aws_lc_rs_provider;
 #[cfg(feature = "ring")]
 pub use policy::ring_provider;
-pub use policy::{client_config_builder, server_config_builder, with_policy, Policy, PqServerConfigs};
+pub use policy::{
+    client_config_builder, server_config_builder, with_policy, Policy, PqServerConfigs,
+};

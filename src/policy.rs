@@ -138,7 +138,9 @@ impl Policy {
             E::PeerIncompatible(PeerIncompatible::NoKxGroupsInCommon)
                 | E::AlertReceived(AlertDescription::HandshakeFailure)
                 | E::AlertReceived(AlertDescription::InsufficientSecurity)
-                | E::PeerMisbehaved(PeerMisbehaved::IllegalHelloRetryRequestWithUnofferedNamedGroup)
+                | E::PeerMisbehaved(
+                    PeerMisbehaved::IllegalHelloRetryRequestWithUnofferedNamedGroup
+                )
                 | E::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedKxGroup)
         );
         no_common_group.then(|| Error::NoPostQuantumGroup {
@@ -272,7 +274,11 @@ impl core::fmt::Debug for PqServerConfigs {
             .field("policy", &self.policy)
             .field(
                 "preferred",
-                &self.preferred.iter().map(|(g, _)| g.name).collect::<Vec<_>>(),
+                &self
+                    .preferred
+                    .iter()
+                    .map(|(g, _)| g.name)
+                    .collect::<Vec<_>>(),
             )
             .field("fallback", &self.fallback.is_some())
             .finish()
@@ -286,7 +292,9 @@ impl PqServerConfigs {
     pub fn new(
         base: CryptoProvider,
         policy: Policy,
-        build: impl Fn(ConfigBuilder<ServerConfig, WantsVerifier>) -> Result<ServerConfig, ::rustls::Error>,
+        build: impl Fn(
+            ConfigBuilder<ServerConfig, WantsVerifier>,
+        ) -> Result<ServerConfig, ::rustls::Error>,
     ) -> Result<Self, ::rustls::Error> {
         let mut preferred = Vec::new();
         for group in policy.groups().into_iter().filter(|g| g.is_post_quantum()) {

@@ -18,11 +18,17 @@ fn code(g: &dyn SupportedKxGroup) -> u16 {
 fn every_group_handshakes_with_itself() {
     let mut count = 0;
     for g in pq::ALL_KX_GROUPS.iter().copied() {
-        let mut out = handshake(client_config(ring_with(vec![g])), server_config(ring_with(vec![g])));
+        let mut out = handshake(
+            client_config(ring_with(vec![g])),
+            server_config(ring_with(vec![g])),
+        );
         assert!(out.error.is_none(), "{:?}: {:?}", g.name(), out.error);
         assert_eq!(negotiated(&out.client), Some(code(g)));
         assert_eq!(negotiated(&out.server), Some(code(g)));
-        assert_eq!(out.client.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_3));
+        assert_eq!(
+            out.client.protocol_version(),
+            Some(rustls::ProtocolVersion::TLSv1_3)
+        );
         exchange_data(&mut out);
         // The wire shares have the table's lengths.
         let meta = groups::by_code(code(g)).unwrap();
@@ -53,7 +59,10 @@ fn classical_groups_work_over_tls12() {
         );
         let mut out = handshake(client, server_config(ring_with(vec![g])));
         assert!(out.error.is_none(), "{:?}", out.error);
-        assert_eq!(out.client.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+        assert_eq!(
+            out.client.protocol_version(),
+            Some(rustls::ProtocolVersion::TLSv1_2)
+        );
         assert_eq!(negotiated(&out.client), Some(code(g)));
         exchange_data(&mut out);
     }
@@ -81,14 +90,30 @@ fn interop_with_aws_lc_rs_groups_both_directions() {
     for (ours, theirs) in pairs {
         assert_eq!(ours.name(), theirs.name());
         // pqhkex client -> aws-lc-rs server
-        let mut out = handshake(client_config(ring_with(vec![ours])), server_config(aws_with(vec![theirs])));
-        assert!(out.error.is_none(), "pqhkex client {:?}: {:?}", ours.name(), out.error);
+        let mut out = handshake(
+            client_config(ring_with(vec![ours])),
+            server_config(aws_with(vec![theirs])),
+        );
+        assert!(
+            out.error.is_none(),
+            "pqhkex client {:?}: {:?}",
+            ours.name(),
+            out.error
+        );
         assert_eq!(negotiated(&out.client), Some(code(ours)));
         assert_eq!(negotiated(&out.server), Some(code(ours)));
         exchange_data(&mut out);
         // aws-lc-rs client -> pqhkex server
-        let mut out = handshake(client_config(aws_with(vec![theirs])), server_config(ring_with(vec![ours])));
-        assert!(out.error.is_none(), "pqhkex server {:?}: {:?}", ours.name(), out.error);
+        let mut out = handshake(
+            client_config(aws_with(vec![theirs])),
+            server_config(ring_with(vec![ours])),
+        );
+        assert!(
+            out.error.is_none(),
+            "pqhkex server {:?}: {:?}",
+            ours.name(),
+            out.error
+        );
         assert_eq!(negotiated(&out.server), Some(code(ours)));
         exchange_data(&mut out);
     }
@@ -137,7 +162,11 @@ fn reused_share_server_picks_x25519() {
         );
         assert!(out.error.is_none(), "{:?}", out.error);
         assert_eq!(negotiated(&out.client), Some(0x001d));
-        assert_eq!(out.client.handshake_kind(), Some(HandshakeKind::Full), "no HelloRetryRequest");
+        assert_eq!(
+            out.client.handshake_kind(),
+            Some(HandshakeKind::Full),
+            "no HelloRetryRequest"
+        );
         exchange_data(&mut out);
         let report = pqhkex::ConnectionReport::from_connection(&out.client);
         assert!(!report.post_quantum);
@@ -153,8 +182,14 @@ fn server_sends_hello_retry_request() {
     );
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(negotiated(&out.client), Some(0x11eb));
-    assert_eq!(out.client.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
-    assert_eq!(out.server.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert_eq!(
+        out.client.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+    assert_eq!(
+        out.server.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
     exchange_data(&mut out);
     let report = pqhkex::ConnectionReport::from_connection(&out.client);
     assert_eq!(report.hello_retry_request, Some(true));
@@ -171,49 +206,90 @@ fn server_sends_hello_retry_request() {
 #[test]
 fn require_pq_client_vs_classical_server_fails_clearly() {
     let client = std::sync::Arc::new(
-        pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), Policy::RequirePostQuantum)
-            .unwrap()
-            .with_root_certificates(roots())
-            .with_no_client_auth(),
+        pqhkex::client_config_builder(
+            rustls::crypto::ring::default_provider(),
+            Policy::RequirePostQuantum,
+        )
+        .unwrap()
+        .with_root_certificates(roots())
+        .with_no_client_auth(),
     );
-    let out = handshake(client, server_config(pqhkex::ring_provider(Policy::Classical)));
+    let out = handshake(
+        client,
+        server_config(pqhkex::ring_provider(Policy::Classical)),
+    );
     let (by_client, err) = out.error.expect("handshake must fail");
     // The server finds no common group and sends handshake_failure; the client sees the alert.
     assert!(!by_client);
-    assert_eq!(err, rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoKxGroupsInCommon));
+    assert_eq!(
+        err,
+        rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoKxGroupsInCommon)
+    );
     let alert = out.flights.last().unwrap();
     assert_eq!(alert_description(&alert.1), Some(HANDSHAKE_FAILURE));
     assert!(negotiated(&out.client).is_none());
     // What the client application sees:
     let client_err = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
-    let explained = Policy::RequirePostQuantum.explain(Side::Client, &client_err).unwrap();
-    assert!(explained.to_string().contains("the server offered no post-quantum group"), "{explained}");
+    let explained = Policy::RequirePostQuantum
+        .explain(Side::Client, &client_err)
+        .unwrap();
+    assert!(
+        explained
+            .to_string()
+            .contains("the server offered no post-quantum group"),
+        "{explained}"
+    );
     // Server side, in the server's words:
-    let explained = Policy::RequirePostQuantum.explain(Side::Server, &err).unwrap();
-    assert!(explained.to_string().contains("the client offered no post-quantum group"), "{explained}");
+    let explained = Policy::RequirePostQuantum
+        .explain(Side::Server, &err)
+        .unwrap();
+    assert!(
+        explained
+            .to_string()
+            .contains("the client offered no post-quantum group"),
+        "{explained}"
+    );
 }
 
 #[test]
 fn require_pq_server_vs_classical_client_fails_clearly() {
     let server = std::sync::Arc::new(
-        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), Policy::RequirePostQuantum)
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-            .unwrap(),
+        pqhkex::server_config_builder(
+            rustls::crypto::ring::default_provider(),
+            Policy::RequirePostQuantum,
+        )
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+        .unwrap(),
     );
-    let out = handshake(client_config(pqhkex::ring_provider(Policy::Classical)), server.clone());
+    let out = handshake(
+        client_config(pqhkex::ring_provider(Policy::Classical)),
+        server.clone(),
+    );
     let (by_client, err) = out.error.expect("handshake must fail");
     assert!(!by_client);
-    assert_eq!(err, rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoKxGroupsInCommon));
-    assert!(Policy::RequirePostQuantum.explain(Side::Server, &err).is_some());
+    assert_eq!(
+        err,
+        rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoKxGroupsInCommon)
+    );
+    assert!(Policy::RequirePostQuantum
+        .explain(Side::Server, &err)
+        .is_some());
 
     // Through PqServerConfigs the refusal names what the client offered.
-    let configs = pqhkex::PqServerConfigs::new(rustls::crypto::ring::default_provider(), Policy::RequirePostQuantum, |b| {
-        b.with_no_client_auth().with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-    })
+    let configs = pqhkex::PqServerConfigs::new(
+        rustls::crypto::ring::default_provider(),
+        Policy::RequirePostQuantum,
+        |b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+        },
+    )
     .unwrap();
-    let mut client = rustls::Connection::from(client_conn(client_config(pqhkex::ring_provider(Policy::Classical))));
+    let mut client = rustls::Connection::from(client_conn(client_config(pqhkex::ring_provider(
+        Policy::Classical,
+    ))));
     let mut acceptor = Acceptor::default();
     let mut buf = Vec::new();
     while client.wants_write() {
@@ -223,12 +299,18 @@ fn require_pq_server_vs_classical_client_fails_clearly() {
     let accepted = acceptor.accept().unwrap().unwrap();
     let err = configs.choose(&accepted.client_hello()).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("the client offered no post-quantum group"), "{text}");
+    assert!(
+        text.contains("the client offered no post-quantum group"),
+        "{text}"
+    );
     assert!(text.contains("x25519"), "{text}");
 }
 
 /// Runs a handshake where the server uses an Acceptor and PqServerConfigs.
-fn handshake_via_acceptor(client: std::sync::Arc<rustls::ClientConfig>, configs: &pqhkex::PqServerConfigs) -> Outcome {
+fn handshake_via_acceptor(
+    client: std::sync::Arc<rustls::ClientConfig>,
+    configs: &pqhkex::PqServerConfigs,
+) -> Outcome {
     let mut client_conn = client_conn(client);
     let mut buf = Vec::new();
     while client_conn.wants_write() {
@@ -245,39 +327,62 @@ fn handshake_via_acceptor(client: std::sync::Arc<rustls::ClientConfig>, configs:
     let mut error = None;
     for i in 0..10 {
         let from_server = i % 2 == 0;
-        let (a, b) = if from_server { (&mut server, &mut client) } else { (&mut client, &mut server) };
+        let (a, b) = if from_server {
+            (&mut server, &mut client)
+        } else {
+            (&mut client, &mut server)
+        };
         if let Err(e) = transfer(a, b, &mut |_| {}).1 {
             error = Some((from_server, e));
             break;
         }
     }
-    Outcome { client, server, flights: vec![(true, buf)], error }
+    Outcome {
+        client,
+        server,
+        flights: vec![(true, buf)],
+        error,
+    }
 }
 
 #[test]
 fn server_side_pq_preference_overrides_client_order() {
-    let configs = pqhkex::PqServerConfigs::new(rustls::crypto::ring::default_provider(), Policy::PreferPostQuantum, |b| {
-        b.with_no_client_auth().with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-    })
+    let configs = pqhkex::PqServerConfigs::new(
+        rustls::crypto::ring::default_provider(),
+        Policy::PreferPostQuantum,
+        |b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+        },
+    )
     .unwrap();
     // A client that lists X25519 first, but also supports X25519MLKEM768.
     let client = client_config(ring_with(vec![pq::X25519, pq::X25519MLKEM768]));
     // Without the preference, a plain rustls server follows the client: X25519.
-    let plain = handshake(client.clone(), server_config(pqhkex::ring_provider(Policy::PreferPostQuantum)));
+    let plain = handshake(
+        client.clone(),
+        server_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+    );
     assert_eq!(negotiated(&plain.server), Some(0x001d));
     // With it: X25519MLKEM768, via HelloRetryRequest (the client sent only an X25519 share).
     let mut out = handshake_via_acceptor(client, &configs);
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(negotiated(&out.client), Some(0x11ec));
     assert_eq!(negotiated(&out.server), Some(0x11ec));
-    assert_eq!(out.client.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert_eq!(
+        out.client.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
     exchange_data(&mut out);
     // A classical-only client still connects under PreferPostQuantum.
     let out = handshake_via_acceptor(client_config(ring_with(vec![pq::SECP256R1])), &configs);
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(negotiated(&out.server), Some(0x0017));
     // A client already sending the hybrid share gets it in one round trip.
-    let out = handshake_via_acceptor(client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)), &configs);
+    let out = handshake_via_acceptor(
+        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        &configs,
+    );
     assert_eq!(negotiated(&out.server), Some(0x11ec));
     assert_eq!(out.server.handshake_kind(), Some(HandshakeKind::Full));
 }
@@ -292,15 +397,24 @@ fn policy_check_and_report() {
     let report = Policy::RequirePostQuantum.check(&out.client).unwrap();
     assert_eq!(report.group_name(), "X25519MLKEM768");
     assert!(report.hybrid && report.post_quantum);
-    assert_eq!(report.components, &[pqhkex::Algorithm::MlKem768, pqhkex::Algorithm::X25519]);
-    assert!(report.to_string().contains("group=X25519MLKEM768 (hybrid post-quantum)"));
+    assert_eq!(
+        report.components,
+        &[pqhkex::Algorithm::MlKem768, pqhkex::Algorithm::X25519]
+    );
+    assert!(report
+        .to_string()
+        .contains("group=X25519MLKEM768 (hybrid post-quantum)"));
 
     let out = handshake(
         client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
         server_config(pqhkex::ring_provider(Policy::Classical)),
     );
     let err = Policy::RequirePostQuantum.check(&out.client).unwrap_err();
-    assert!(err.to_string().contains("x25519, which is not post-quantum"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("x25519, which is not post-quantum"),
+        "{err}"
+    );
     assert!(Policy::PreferPostQuantum.check(&out.client).is_ok());
 }
 
@@ -309,13 +423,33 @@ fn policies_offer_the_documented_groups() {
     let names = |p: Policy| p.groups().iter().map(|g| g.name).collect::<Vec<_>>();
     assert_eq!(
         names(Policy::PreferPostQuantum),
-        ["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "MLKEM768", "MLKEM1024", "MLKEM512", "x25519", "secp256r1", "secp384r1"]
+        [
+            "X25519MLKEM768",
+            "SecP256r1MLKEM768",
+            "SecP384r1MLKEM1024",
+            "MLKEM768",
+            "MLKEM1024",
+            "MLKEM512",
+            "x25519",
+            "secp256r1",
+            "secp384r1"
+        ]
     );
     assert_eq!(
         names(Policy::RequirePostQuantum),
-        ["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "MLKEM768", "MLKEM1024", "MLKEM512"]
+        [
+            "X25519MLKEM768",
+            "SecP256r1MLKEM768",
+            "SecP384r1MLKEM1024",
+            "MLKEM768",
+            "MLKEM1024",
+            "MLKEM512"
+        ]
     );
-    assert_eq!(names(Policy::Classical), ["x25519", "secp256r1", "secp384r1"]);
+    assert_eq!(
+        names(Policy::Classical),
+        ["x25519", "secp256r1", "secp384r1"]
+    );
     assert_eq!(Policy::RequirePostQuantum.protocol_versions().len(), 1);
 }
 

@@ -195,8 +195,11 @@ pub(crate) trait Component {
     ) -> Result<(), Error>;
 
     /// Validates the peer's reply share and appends the shared secret to `secret`.
-    fn decapsulate(key: &Self::PrivateKey, reply: &[u8], secret: &mut SecretBuf)
-        -> Result<(), Error>;
+    fn decapsulate(
+        key: &Self::PrivateKey,
+        reply: &[u8],
+        secret: &mut SecretBuf,
+    ) -> Result<(), Error>;
 
     /// Wraps the private key for storage in a group's client state.
     fn wrap(key: Self::PrivateKey) -> PrivateKey;

@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, Connection, RootCertStore, ServerConfig, ServerConnection};
+use rustls::{
+    ClientConfig, ClientConnection, Connection, RootCertStore, ServerConfig, ServerConnection,
+};
 
 /// A self-signed ECDSA P-256 certificate for "localhost", made once per test binary.
 pub fn cert() -> &'static (CertificateDer<'static>, PrivateKeyDer<'static>) {
@@ -26,11 +28,17 @@ pub fn roots() -> RootCertStore {
 }
 
 pub fn ring_with(groups: Vec<&'static dyn SupportedKxGroup>) -> CryptoProvider {
-    CryptoProvider { kx_groups: groups, ..rustls::crypto::ring::default_provider() }
+    CryptoProvider {
+        kx_groups: groups,
+        ..rustls::crypto::ring::default_provider()
+    }
 }
 
 pub fn aws_with(groups: Vec<&'static dyn SupportedKxGroup>) -> CryptoProvider {
-    CryptoProvider { kx_groups: groups, ..rustls::crypto::aws_lc_rs::default_provider() }
+    CryptoProvider {
+        kx_groups: groups,
+        ..rustls::crypto::aws_lc_rs::default_provider()
+    }
 }
 
 pub fn client_config(provider: CryptoProvider) -> Arc<ClientConfig> {
@@ -114,11 +122,19 @@ pub fn handshake_with(
     let mut flights = Vec::new();
     let mut error = None;
     for i in 0..20 {
-        if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() && !server.wants_write() {
+        if !client.is_handshaking()
+            && !server.is_handshaking()
+            && !client.wants_write()
+            && !server.wants_write()
+        {
             break;
         }
         let from_client = i % 2 == 0;
-        let (a, b) = if from_client { (&mut client, &mut server) } else { (&mut server, &mut client) };
+        let (a, b) = if from_client {
+            (&mut client, &mut server)
+        } else {
+            (&mut server, &mut client)
+        };
         if !a.wants_write() {
             continue;
         }
@@ -128,13 +144,22 @@ pub fn handshake_with(
         if let Err(e) = res {
             error = Some((!from_client, e));
             // Deliver the alert the failing side queued, so the peer sees it too.
-            let (c, d) = if from_client { (&mut server, &mut client) } else { (&mut client, &mut server) };
+            let (c, d) = if from_client {
+                (&mut server, &mut client)
+            } else {
+                (&mut client, &mut server)
+            };
             let (alert, _) = transfer(c, d, &mut |_| {});
             flights.push((!from_client, alert));
             break;
         }
     }
-    Outcome { client, server, flights, error }
+    Outcome {
+        client,
+        server,
+        flights,
+        error,
+    }
 }
 
 pub fn handshake(client: Arc<ClientConfig>, server: Arc<ServerConfig>) -> Outcome {
@@ -156,7 +181,8 @@ pub fn exchange_data(out: &mut Outcome) {
 }
 
 pub fn negotiated(conn: &Connection) -> Option<u16> {
-    conn.negotiated_key_exchange_group().map(|g| u16::from(g.name()))
+    conn.negotiated_key_exchange_group()
+        .map(|g| u16::from(g.name()))
 }
 
 /// A plaintext alert record's description byte, if `bytes` starts with one.
@@ -193,7 +219,11 @@ pub fn parse_hello(flight: &[u8]) -> Hello {
     let msg_type = record[0];
     let body_len = ((record[1] as usize) << 16) | u16_at(record, 2);
     let body = &record[4..4 + body_len];
-    assert_eq!(4 + body_len, record.len(), "expected one handshake message in the first record");
+    assert_eq!(
+        4 + body_len,
+        record.len(),
+        "expected one handshake message in the first record"
+    );
     // version 2, random 32, session id
     let mut i = 2 + 32;
     i += 1 + body[i] as usize;
@@ -213,7 +243,13 @@ pub fn parse_hello(flight: &[u8]) -> Hello {
         exts.push((t, body[j + 4..j + 4 + l].to_vec()));
         j += 4 + l;
     }
-    Hello { msg_type, head, extensions: exts, rest, record_version: [flight[1], flight[2]] }
+    Hello {
+        msg_type,
+        head,
+        extensions: exts,
+        rest,
+        record_version: [flight[1], flight[2]],
+    }
 }
 
 pub fn serialize_hello(h: &Hello) -> Vec<u8> {
@@ -244,7 +280,11 @@ pub fn key_shares(h: &Hello) -> Vec<(u16, Vec<u8>)> {
     let Some((_, d)) = h.extensions.iter().find(|(t, _)| *t == EXT_KEY_SHARE) else {
         return vec![];
     };
-    let (mut j, end) = if h.msg_type == 1 { (2, 2 + u16_at(d, 0)) } else { (0, d.len()) };
+    let (mut j, end) = if h.msg_type == 1 {
+        (2, 2 + u16_at(d, 0))
+    } else {
+        (0, d.len())
+    };
     let mut out = Vec::new();
     while j < end {
         let g = u16_at(d, j) as u16;
@@ -278,10 +318,16 @@ pub fn set_key_shares(h: &mut Hello, shares: &[(u16, Vec<u8>)]) {
 
 /// The client's supported_groups list.
 pub fn supported_groups(h: &Hello) -> Vec<u16> {
-    let Some((_, d)) = h.extensions.iter().find(|(t, _)| *t == EXT_SUPPORTED_GROUPS) else {
+    let Some((_, d)) = h
+        .extensions
+        .iter()
+        .find(|(t, _)| *t == EXT_SUPPORTED_GROUPS)
+    else {
         return vec![];
     };
-    (0..u16_at(d, 0) / 2).map(|k| u16_at(d, 2 + 2 * k) as u16).collect()
+    (0..u16_at(d, 0) / 2)
+        .map(|k| u16_at(d, 2 + 2 * k) as u16)
+        .collect()
 }
 
 /// Rewrites the key share for `group` in the first record of a flight.
