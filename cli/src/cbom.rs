@@ -1,0 +1,420 @@
+//! CycloneDX 1.6 CBOM (cryptography bill of materials) of a scan.
+//!
+//! * one `cryptographic-asset` component (`assetType: algorithm`) per TLS key-exchange
+//!   group observed at any endpoint, with its NIST quantum security level
+//!   (`nistQuantumSecurityLevel`: the NIST PQC category, 0 for classical groups), and one
+//!   per algorithm those groups are made of (a hybrid group depends on its two);
+//! * per reachable endpoint, a `cryptographic-asset` component (`assetType: protocol`,
+//!   TLS) whose `cryptoRefArray` lists the groups that endpoint accepted, and whose
+//!   `cipherSuites` holds what the browser-like offer negotiated;
+//! * per endpoint, a `service` (with its `tls://` endpoint) depending on that protocol.
+//!
+//! Property names are namespaced `pqhkex:` (CycloneDX property taxonomy convention).
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use pqhkex::{Algorithm, Group, Kind};
+use serde_json::{json, Value};
+
+use crate::scan::{ProbeResult, TargetResult};
+
+/// The facts CycloneDX asks for about one component algorithm.
+struct AlgorithmFacts {
+    primitive: &'static str,
+    /// Object identifier (NIST CSOR for ML-KEM; the curve's OID for ECDH).
+    oid: Option<&'static str>,
+    curve: Option<&'static str>,
+    parameter_set: Option<&'static str>,
+    /// Classical security strength in bits.
+    classical_bits: u32,
+}
+
+fn facts(a: Algorithm) -> AlgorithmFacts {
+    let kem = |oid, set, bits| AlgorithmFacts {
+        primitive: "kem",
+        oid,
+        curve: None,
+        parameter_set: Some(set),
+        classical_bits: bits,
+    };
+    let ecdh = |oid, curve, bits| AlgorithmFacts {
+        primitive: "key-agree",
+        oid: Some(oid),
+        curve: Some(curve),
+        parameter_set: None,
+        classical_bits: bits,
+    };
+    match a {
+        // NIST categories 1/3/5 are at least as hard as AES-128/192/256 key search.
+        Algorithm::MlKem512 => kem(Some("2.16.840.1.101.3.4.4.1"), "512", 128),
+        Algorithm::MlKem768 => kem(Some("2.16.840.1.101.3.4.4.2"), "768", 192),
+        Algorithm::MlKem1024 => kem(Some("2.16.840.1.101.3.4.4.3"), "1024", 256),
+        Algorithm::X25519 => ecdh("1.3.101.110", "Curve25519", 128),
+        Algorithm::P256 => ecdh("1.2.840.10045.3.1.7", "secp256r1", 128),
+        Algorithm::P384 => ecdh("1.3.132.0.34", "secp384r1", 192),
+        // Round-3 Kyber768 (legacy-kyber) and anything added later.
+        _ => AlgorithmFacts {
+            primitive: if a.is_post_quantum() {
+                "kem"
+            } else {
+                "key-agree"
+            },
+            oid: None,
+            curve: None,
+            parameter_set: None,
+            classical_bits: match a.nist_category() {
+                Some(1) => 128,
+                Some(3) => 192,
+                Some(5) => 256,
+                _ => 0,
+            },
+        },
+    }
+}
+
+fn algorithm_ref(a: Algorithm) -> String {
+    format!("crypto/algorithm/{}", a.name())
+}
+
+fn group_ref(g: &Group) -> String {
+    format!("crypto/tls-group/{}", g.name)
+}
+
+fn protocol_ref(target: &str) -> String {
+    format!("crypto/protocol/tls@{target}")
+}
+
+fn service_ref(target: &str) -> String {
+    format!("service/{target}")
+}
+
+fn prop(name: &str, value: impl ToString) -> Value {
+    json!({ "name": format!("pqhkex:{name}"), "value": value.to_string() })
+}
+
+fn algorithm_component(a: Algorithm) -> Value {
+    let f = facts(a);
+    let functions: &[&str] = if f.primitive == "kem" {
+        &["keygen", "encapsulate", "decapsulate"]
+    } else {
+        &["keygen", "keyderive"]
+    };
+    let mut props = json!({
+        "primitive": f.primitive,
+        "executionEnvironment": "unknown",
+        "implementationPlatform": "unknown",
+        "cryptoFunctions": functions,
+        "classicalSecurityLevel": f.classical_bits,
+        "nistQuantumSecurityLevel": a.nist_category().unwrap_or(0),
+    });
+    if let Some(set) = f.parameter_set {
+        props["parameterSetIdentifier"] = json!(set);
+    }
+    if let Some(curve) = f.curve {
+        props["curve"] = json!(curve);
+    }
+    let mut crypto = json!({ "assetType": "algorithm", "algorithmProperties": props });
+    if let Some(oid) = f.oid {
+        crypto["oid"] = json!(oid);
+    }
+    json!({
+        "type": "cryptographic-asset",
+        "bom-ref": algorithm_ref(a),
+        "name": a.name(),
+        "description": format!("{} ({})", a.name(), if a.is_post_quantum() { "post-quantum" } else { "classical, not quantum-safe" }),
+        "cryptoProperties": crypto,
+    })
+}
+
+fn group_component(g: &Group) -> Value {
+    let (primitive, functions): (&str, &[&str]) = match g.kind() {
+        Kind::Hybrid => ("combiner", &["keygen", "encapsulate", "decapsulate"]),
+        Kind::PostQuantum => ("kem", &["keygen", "encapsulate", "decapsulate"]),
+        _ => ("key-agree", &["keygen", "keyderive"]),
+    };
+    // A hybrid is at least as strong as its stronger component, classically.
+    let classical_bits = g
+        .components
+        .iter()
+        .map(|a| facts(*a).classical_bits)
+        .max()
+        .unwrap_or(0);
+    json!({
+        "type": "cryptographic-asset",
+        "bom-ref": group_ref(g),
+        "name": g.name,
+        "description": format!(
+            "TLS key-exchange group {} (0x{:04x}): {}; {}",
+            g.name,
+            g.code,
+            g.components.iter().map(|a| a.name()).collect::<Vec<_>>().join(" + "),
+            g.spec
+        ),
+        "cryptoProperties": {
+            "assetType": "algorithm",
+            "algorithmProperties": {
+                "primitive": primitive,
+                "executionEnvironment": "unknown",
+                "implementationPlatform": "unknown",
+                "cryptoFunctions": functions,
+                "classicalSecurityLevel": classical_bits,
+                "nistQuantumSecurityLevel": g.nist_category().unwrap_or(0),
+            },
+        },
+        "properties": [
+            prop("tls-codepoint", format!("0x{:04x}", g.code)),
+            prop("quantum-safe", g.is_post_quantum()),
+            prop("kind", crate::groups_cmd::kind_name(g)),
+            prop("client-share-bytes", g.client_share_len()),
+            prop("server-share-bytes", g.server_share_len()),
+        ],
+    })
+}
+
+fn accepted_groups(r: &TargetResult) -> Vec<&'static Group> {
+    let mut out: Vec<&'static Group> = r
+        .groups
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.probe.result,
+                ProbeResult::Accepted | ProbeResult::HelloRetryRequest
+            )
+        })
+        .map(|p| p.group)
+        .collect();
+    if let Some(g) = r.default_offer.as_ref().and_then(|d| d.negotiated) {
+        if !out.iter().any(|o| o.code == g.code) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+fn protocol_component(r: &TargetResult, groups: &[&'static Group]) -> Value {
+    let default = r.default_offer.as_ref();
+    let version = default
+        .and_then(|d| d.version)
+        .or_else(|| r.groups.iter().find_map(|p| p.probe.version));
+    let mut protocol = json!({
+        "type": "tls",
+        "cryptoRefArray": groups.iter().map(|g| group_ref(g)).collect::<Vec<_>>(),
+    });
+    if let Some(v) = version {
+        protocol["version"] = json!(match v {
+            rustls::ProtocolVersion::TLSv1_3 => "1.3".to_string(),
+            rustls::ProtocolVersion::TLSv1_2 => "1.2".to_string(),
+            other => format!("{other:?}"),
+        });
+    }
+    if let Some(suite) = default.and_then(|d| d.suite) {
+        let [hi, lo] = u16::from(suite).to_be_bytes();
+        protocol["cipherSuites"] = json!([{
+            "name": crate::client::suite_name(suite),
+            "algorithms": default.and_then(|d| d.negotiated).map(|g| vec![group_ref(g)]).unwrap_or_default(),
+            "identifiers": [format!("0x{hi:02X}"), format!("0x{lo:02X}")],
+        }]);
+    }
+    let mut props = vec![
+        prop("endpoint", &r.target),
+        prop("classification", r.classification.as_str()),
+        prop("quantum-safe-by-default", r.quantum_safe_by_default),
+    ];
+    if let Some(g) = default.and_then(|d| d.group.as_ref()) {
+        props.push(prop("browser-offer-group", g));
+    }
+    for p in &r.groups {
+        props.push(prop(
+            &format!("probe:{}", p.name),
+            serde_json::to_value(p.probe.result)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        ));
+    }
+    json!({
+        "type": "cryptographic-asset",
+        "bom-ref": protocol_ref(&r.target),
+        "name": format!("TLS at {}", r.target),
+        "cryptoProperties": { "assetType": "protocol", "protocolProperties": protocol },
+        "properties": props,
+    })
+}
+
+/// A version-4 UUID from the OS RNG (RFC 9562 §5.4).
+fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        // No RNG: derive from the clock instead; uniqueness, not secrecy, is needed.
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        b = t.to_le_bytes();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// RFC 3339 UTC timestamp, e.g. `2026-11-27T11:35:28Z`.
+pub fn utc_timestamp(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    // Shift the epoch to 0000-03-01 so leap days fall at the end of a year; a 400-year
+    // era has 146097 days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // day of era, 0..=146096
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // 0..=399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of (March-based) year
+    let mp = (5 * doy + 2) / 153; // March = 0
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month as u32, day as u32)
+}
+
+/// The CBOM of a scan.
+pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
+    // Every group observed anywhere, in table order, and their algorithms.
+    let mut seen: BTreeMap<usize, &'static Group> = BTreeMap::new();
+    let per_target: Vec<Vec<&'static Group>> = results.iter().map(accepted_groups).collect();
+    for g in per_target.iter().flatten() {
+        let pos = pqhkex::groups::ALL
+            .iter()
+            .position(|a| a.code == g.code)
+            .unwrap_or(usize::MAX);
+        seen.insert(pos, g);
+    }
+    let mut algorithms: Vec<Algorithm> = Vec::new();
+    for g in seen.values() {
+        for a in g.components {
+            if !algorithms.contains(a) {
+                algorithms.push(*a);
+            }
+        }
+    }
+
+    let mut components: Vec<Value> = Vec::new();
+    let mut dependencies: Vec<Value> = Vec::new();
+    for g in seen.values() {
+        components.push(group_component(g));
+        dependencies.push(json!({
+            "ref": group_ref(g),
+            "dependsOn": g.components.iter().map(|a| algorithm_ref(*a)).collect::<Vec<_>>(),
+        }));
+    }
+    for a in &algorithms {
+        components.push(algorithm_component(*a));
+    }
+    let mut services = Vec::new();
+    for (r, groups) in results.iter().zip(&per_target) {
+        let reachable = r.status == "ok";
+        let mut props = vec![prop("classification", r.classification.as_str())];
+        if let Some(e) = &r.error {
+            props.push(prop("error", &e.message));
+        }
+        let mut service = json!({
+            "bom-ref": service_ref(&r.target),
+            "name": r.target,
+            "endpoints": [format!("tls://{}", r.target)],
+            "properties": props,
+        });
+        if reachable {
+            components.push(protocol_component(r, groups));
+            dependencies.push(json!({
+                "ref": protocol_ref(&r.target),
+                "dependsOn": groups.iter().map(|g| group_ref(g)).collect::<Vec<_>>(),
+            }));
+            dependencies.push(json!({
+                "ref": service_ref(&r.target),
+                "dependsOn": [protocol_ref(&r.target)],
+            }));
+        } else {
+            service["description"] = json!("not scanned: unreachable");
+        }
+        services.push(service);
+    }
+
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": format!("urn:uuid:{}", uuid_v4()),
+        "version": 1,
+        "metadata": {
+            "timestamp": timestamp,
+            "tools": {
+                "components": [{
+                    "type": "application",
+                    "name": "pqhkex",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "description": "pqhkex scan: TLS key-exchange groups accepted by endpoints",
+                }],
+            },
+        },
+        "components": components,
+        "services": services,
+        "dependencies": dependencies,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates() {
+        assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        // 2000-02-29 (a leap day) 12:34:56 UTC is 951827696.
+        let t = UNIX_EPOCH + Duration::from_secs(951_827_696);
+        assert_eq!(utc_timestamp(t), "2000-02-29T12:34:56Z");
+        // 2024-12-31T23:59:59Z is 1735689599.
+        let t = UNIX_EPOCH + Duration::from_secs(1_735_689_599);
+        assert_eq!(utc_timestamp(t), "2024-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn uuid_shape() {
+        let u = uuid_v4();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(u, uuid_v4());
+    }
+
+    #[test]
+    fn security_levels() {
+        let g = group_component(&pqhkex::groups::X25519MLKEM768);
+        let p = &g["cryptoProperties"]["algorithmProperties"];
+        assert_eq!(p["nistQuantumSecurityLevel"], 3);
+        assert_eq!(p["classicalSecurityLevel"], 192);
+        let c = group_component(&pqhkex::groups::SECP256R1);
+        assert_eq!(
+            c["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"],
+            0
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! Errors, their classification from I/O and TLS errors, and the exit codes.
+
+use core::fmt;
+use std::io;
+
+use rustls::{AlertDescription, Error as TlsError};
+use serde::Serialize;
+
+/// Why a command (or one probe) failed. Each kind has its documented exit code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Anything else (file I/O, invalid PEM, …). Exit code 1.
+    Other(String),
+    /// Bad command-line usage. Exit code 2.
+    Usage(String),
+    /// The host name does not resolve, or the connection was refused / unroutable. 3.
+    Unreachable(String),
+    /// Connecting or waiting for the peer took longer than the timeout. 4.
+    Timeout(String),
+    /// The peer answered with something that is not TLS. 5.
+    NotTls(String),
+    /// The peer speaks TLS 1.2 only. 6.
+    Tls12Only(String),
+    /// The peer's certificate was not trusted. 7.
+    Certificate(String),
+    /// The TLS handshake failed for another reason (no common group, an alert, …). 8.
+    Handshake(String),
+}
+
+/// The machine-readable kind of a failure (JSON `kind` field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    Other,
+    Usage,
+    Unreachable,
+    Timeout,
+    NotTls,
+    Tls12Only,
+    Certificate,
+    Handshake,
+}
+
+impl Failure {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Failure::Other(_) => FailureKind::Other,
+            Failure::Usage(_) => FailureKind::Usage,
+            Failure::Unreachable(_) => FailureKind::Unreachable,
+            Failure::Timeout(_) => FailureKind::Timeout,
+            Failure::NotTls(_) => FailureKind::NotTls,
+            Failure::Tls12Only(_) => FailureKind::Tls12Only,
+            Failure::Certificate(_) => FailureKind::Certificate,
+            Failure::Handshake(_) => FailureKind::Handshake,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Other(m)
+            | Failure::Usage(m)
+            | Failure::Unreachable(m)
+            | Failure::Timeout(m)
+            | Failure::NotTls(m)
+            | Failure::Tls12Only(m)
+            | Failure::Certificate(m)
+            | Failure::Handshake(m) => m,
+        }
+    }
+
+    /// The process exit code (documented in `main.rs` and the README).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Other(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Unreachable(_) => 3,
+            Failure::Timeout(_) => 4,
+            Failure::NotTls(_) => 5,
+            Failure::Tls12Only(_) => 6,
+            Failure::Certificate(_) => 7,
+            Failure::Handshake(_) => 8,
+        }
+    }
+
+    /// Whether the failure is about reaching the peer at all (so further probes of the
+    /// same endpoint are pointless).
+    pub fn is_connection_level(&self) -> bool {
+        matches!(
+            self,
+            Failure::Unreachable(_) | Failure::Timeout(_) | Failure::NotTls(_)
+        )
+    }
+
+    /// Classifies an error from connecting (TCP).
+    pub fn from_connect(target: &str, e: &io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                Failure::Timeout(format!("connecting to {target} timed out"))
+            }
+            _ => Failure::Unreachable(format!("cannot connect to {target}: {e}")),
+        }
+    }
+
+    /// Classifies an error from a TLS handshake driven over a socket.
+    ///
+    /// `peer_bytes` is how many bytes the peer had sent when it happened: a peer that
+    /// closes without a byte has given no sign of speaking TLS.
+    pub fn from_handshake(target: &str, e: &io::Error, peer_bytes: u64) -> Self {
+        if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+            return Self::from_tls(target, tls);
+        }
+        match e.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Failure::Timeout(format!(
+                "{target} did not answer within the timeout during the TLS handshake"
+            )),
+            io::ErrorKind::UnexpectedEof if peer_bytes == 0 => Failure::NotTls(format!(
+                "{target} closed the connection without answering the TLS ClientHello (not a TLS server?)"
+            )),
+            io::ErrorKind::UnexpectedEof => Failure::Handshake(format!(
+                "{target} closed the connection during the TLS handshake"
+            )),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe if peer_bytes == 0 => {
+                Failure::NotTls(format!(
+                    "{target} reset the connection without answering the TLS ClientHello ({e})"
+                ))
+            }
+            _ => Failure::Handshake(format!("TLS handshake with {target} failed: {e}")),
+        }
+    }
+
+    /// Classifies a rustls error.
+    pub fn from_tls(target: &str, e: &TlsError) -> Self {
+        match e {
+            TlsError::InvalidMessage(_)
+            | TlsError::InappropriateMessage { .. }
+            | TlsError::InappropriateHandshakeMessage { .. } => Failure::NotTls(format!(
+                "{target} does not speak TLS (its answer to the ClientHello is not a TLS ServerHello: {e})"
+            )),
+            TlsError::AlertReceived(AlertDescription::ProtocolVersion) => Failure::Tls12Only(format!(
+                "{target} refused TLS 1.3 (protocol_version alert): it speaks an older TLS only, so no post-quantum key exchange is possible"
+            )),
+            TlsError::PeerIncompatible(rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13)
+            | TlsError::PeerIncompatible(rustls::PeerIncompatible::Tls13RequiredForQuic) => {
+                Failure::Tls12Only(format!("{target}: {e}"))
+            }
+            TlsError::InvalidCertificate(_) | TlsError::NoCertificatesPresented => {
+                Failure::Certificate(format!("the certificate of {target} is not trusted: {e}"))
+            }
+            _ => Failure::Handshake(format!("TLS handshake with {target} failed: {e}")),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl From<rustls::Error> for Failure {
+    fn from(e: rustls::Error) -> Self {
+        Failure::Other(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let wrap = |e: TlsError| io::Error::new(io::ErrorKind::InvalidData, e);
+        let t = "h:1";
+        assert_eq!(
+            Failure::from_handshake(
+                t,
+                &wrap(TlsError::AlertReceived(AlertDescription::ProtocolVersion)),
+                7
+            )
+            .exit_code(),
+            6
+        );
+        assert_eq!(
+            Failure::from_handshake(
+                t,
+                &wrap(TlsError::AlertReceived(AlertDescription::HandshakeFailure)),
+                7
+            )
+            .exit_code(),
+            8
+        );
+        assert_eq!(
+            Failure::from_handshake(
+                t,
+                &wrap(TlsError::InvalidMessage(
+                    rustls::InvalidMessage::InvalidContentType
+                )),
+                7
+            )
+            .exit_code(),
+            5
+        );
+        assert_eq!(
+            Failure::from_handshake(
+                t,
+                &wrap(TlsError::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer
+                )),
+                7
+            )
+            .exit_code(),
+            7
+        );
+        let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+        assert_eq!(Failure::from_handshake(t, &eof, 0).exit_code(), 5);
+        assert_eq!(Failure::from_handshake(t, &eof, 10).exit_code(), 8);
+        let slow = io::Error::from(io::ErrorKind::WouldBlock);
+        assert_eq!(Failure::from_handshake(t, &slow, 0).exit_code(), 4);
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(Failure::from_connect(t, &refused).exit_code(), 3);
+    }
+}

@@ -1,0 +1,246 @@
+//! `pqhkex` — is this TLS endpoint, is this connection, post-quantum?
+//!
+//! Subcommands: `demo`, `groups`, `serve`, `connect`, `scan`. See `pqhkex --help` and
+//! the README section "Command line".
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | any other error (bad certificate file, I/O error writing output, …) |
+//! | 2 | usage error (unknown option, unknown group name, …) |
+//! | 3 | host unreachable (name does not resolve, connection refused, no route) |
+//! | 4 | timeout (connecting, or waiting for the peer during the handshake) |
+//! | 5 | the peer does not speak TLS |
+//! | 6 | the peer speaks TLS 1.2 only: no post-quantum key exchange is possible |
+//! | 7 | the peer's certificate was not trusted (`connect` only; `scan` never trusts) |
+//! | 8 | the TLS handshake failed (no common group, policy not met, alert from the peer) |
+//!
+//! `scan` exits 0 when every target was reached and speaks TLS 1.3, whatever its groups;
+//! otherwise with the code of the first target (in input order) that had a problem.
+#![forbid(unsafe_code)]
+
+/// `println!` that ignores a closed stdout (e.g. `pqhkex groups | head`) instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod cbom;
+mod client;
+mod demo;
+mod failure;
+mod groups_cmd;
+mod scan;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::failure::Failure;
+
+/// Post-quantum hybrid key exchange for rustls: demo, inventory and diagnostics.
+#[derive(Parser, Debug)]
+#[command(name = "pqhkex", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Loopback TLS 1.3 server and client negotiating X25519MLKEM768; prints the group,
+    /// share sizes and handshake time.
+    Demo,
+    /// Every key-exchange group pqhkex knows: codepoint, components, share sizes, NIST
+    /// category, quantum safety, specification.
+    Groups {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A TLS server that logs each connection's negotiated group (one line per
+    /// connection on stdout) and answers HTTP requests with the same line.
+    Serve(ServeArgs),
+    /// Connect to a TLS server and report the negotiated key exchange.
+    Connect(ConnectArgs),
+    /// Probe endpoints: which groups each accepts, what it picks from a browser-like
+    /// offer, and whether it is post-quantum. Table, JSON or CycloneDX 1.6 CBOM.
+    Scan(ScanArgs),
+}
+
+/// Group policy (see `pqhkex::Policy`).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum PolicyArg {
+    /// Post-quantum groups first, classical ones as a fallback.
+    Prefer,
+    /// Post-quantum groups only, TLS 1.3 only.
+    Require,
+    /// Classical groups only.
+    Classical,
+}
+
+impl PolicyArg {
+    fn policy(self) -> pqhkex::Policy {
+        match self {
+            PolicyArg::Prefer => pqhkex::Policy::PreferPostQuantum,
+            PolicyArg::Require => pqhkex::Policy::RequirePostQuantum,
+            PolicyArg::Classical => pqhkex::Policy::Classical,
+        }
+    }
+}
+
+/// Protocol versions.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum TlsVersions {
+    /// TLS 1.3 only.
+    #[value(name = "1.3")]
+    V13,
+    /// TLS 1.2 only (no post-quantum group can be used).
+    #[value(name = "1.2")]
+    V12,
+    /// TLS 1.2 and 1.3.
+    #[value(name = "1.2,1.3")]
+    Both,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Certificate chain (PEM). Without --cert/--key a self-signed certificate for
+    /// localhost, 127.0.0.1 and ::1 is generated.
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// Private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Write the generated self-signed certificate (PEM) here, for `connect --ca`.
+    #[arg(long, conflicts_with = "cert")]
+    cert_out: Option<PathBuf>,
+    /// Groups to accept, in the server's preference order (comma-separated names,
+    /// e.g. X25519MLKEM768,x25519). Default: the policy's groups.
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+    /// Group policy.
+    #[arg(long, value_enum, default_value = "prefer")]
+    policy: PolicyArg,
+    /// TLS protocol versions to accept. Default: the policy's.
+    #[arg(long = "tls", value_enum)]
+    tls: Option<TlsVersions>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    /// Port to listen on (0: any free port; the port is printed).
+    #[arg(long, default_value_t = 4433)]
+    port: u16,
+    /// Exit after this many connections (default: serve forever).
+    #[arg(long)]
+    max_connections: Option<u64>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ConnectArgs {
+    /// HOST:PORT (or HOST, port 443; IPv6 as [::1]:443).
+    target: String,
+    /// Groups to offer, most preferred first. Default: the policy's groups.
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+    /// Group policy.
+    #[arg(long, value_enum, default_value = "prefer")]
+    policy: PolicyArg,
+    /// Trust these CA certificates (PEM) instead of the built-in web PKI roots.
+    #[arg(long, conflicts_with = "insecure")]
+    ca: Option<PathBuf>,
+    /// Do not fail on an untrusted certificate (the result is still reported).
+    #[arg(long)]
+    insecure: bool,
+    /// Server name to send (SNI) and verify; default: the host of TARGET.
+    #[arg(long)]
+    servername: Option<String>,
+    /// Seconds to wait for connecting and for each read from the peer.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    /// Targets, HOST:PORT (or HOST, port 443).
+    targets: Vec<String>,
+    /// Read more targets from this file: one per line, `#` starts a comment.
+    #[arg(long)]
+    targets_file: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write a CycloneDX 1.6 CBOM (JSON) of the key-exchange algorithms observed.
+    #[arg(long)]
+    cbom: Option<PathBuf>,
+    /// How many targets to scan at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Seconds to wait for connecting and for each read from the peer.
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+    /// CA certificates (PEM) to judge certificates by (reported only: scan never
+    /// refuses a certificate). Default: the built-in web PKI roots.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Restrict the per-group probes to these groups (default: every group).
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+}
+
+fn timeout_arg(secs: f64) -> Result<Duration, Failure> {
+    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(Failure::Usage(format!(
+            "--timeout must be between 0 and 3600 seconds, got {secs}"
+        )))
+    }
+}
+
+/// Parses a comma-separated group list against pqhkex's table.
+fn parse_groups(names: &[String]) -> Result<Vec<&'static pqhkex::Group>, Failure> {
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| {
+            pqhkex::groups::by_name(n.trim()).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "unknown group {n:?}; `pqhkex groups` lists the known ones"
+                ))
+            })
+        })
+        .collect()
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Demo => demo::run().map(|()| ExitCode::SUCCESS),
+        Command::Groups { json } => groups_cmd::run(json).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Connect(args) => client::run_connect(args),
+        Command::Scan(args) => scan::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("pqhkex: error: {f}");
+            ExitCode::from(f.exit_code())
+        }
+    }
+}
