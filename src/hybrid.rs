@@ -5,6 +5,10 @@
 //! secret is the concatenation of the components' secrets in the same order. Pure and
 //! classical groups are the one-component case of the same code.
 
+// Secret-handling code: an integer `/` or `%` can compile to a variable-time x86
+// `div` (KyberSlash). Denied here, not just warned (CONSTANT_TIME.md, layer 2).
+#![deny(clippy::integer_division_remainder_used)]
+
 use zeroize::Zeroizing;
 
 use crate::error::Error;

@@ -20,6 +20,10 @@
 //! its secret output to a [`SecretBuf`], so that a hybrid group concatenates
 //! its components without copying (draft-ietf-tls-hybrid-design §3.2, §3.3).
 
+// Secret-handling code: an integer `/` or `%` can compile to a variable-time x86
+// `div` (KyberSlash). Denied here, not just warned (CONSTANT_TIME.md, layer 2).
+#![deny(clippy::integer_division_remainder_used)]
+
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, KeyShareFault};

@@ -1,0 +1,160 @@
+//! Statistical timing tests (dudect, Reparaz–Balasch–Verbauwhede 2017) through
+//! pqhkex's own API. Each bench times one operation on two classes of inputs
+//! (Left / Right); dudect-bencher prints Welch's t statistic (`max t`) over several
+//! cropped percentiles. `scripts/ct` runs this binary twice and fails a bench when
+//! |max t| > 10 in both runs with the same sign (see CONSTANT_TIME.md).
+//!
+//! Inputs are prepared before timing; per sample, the key or share is copied into
+//! one scratch buffer (outside the timed closure), so both classes read the same
+//! memory and differ only in the bytes.
+//!
+//! `CT_DUDECT_SCALE` (default 1) multiplies the number of samples.
+
+use dudect_bencher::rand::{Rng, RngExt};
+use dudect_bencher::{ctbench_main, BenchRng, Class, CtRunner};
+use pqhkex::{groups, hazmat, Algorithm};
+use pqhkex_ct::controls;
+
+fn scale() -> usize {
+    std::env::var("CT_DUDECT_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
+
+fn random_bytes(rng: &mut BenchRng, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    rng.fill_bytes(&mut v);
+    v
+}
+
+fn class(rng: &mut BenchRng) -> Class {
+    if rng.random::<bool>() {
+        Class::Left
+    } else {
+        Class::Right
+    }
+}
+
+/// X25519MLKEM768 client `complete` (ML-KEM-768 decapsulation + X25519 + combiner):
+/// Left = a valid server share, Right = the same share with one ciphertext byte
+/// flipped (implicit rejection, FIPS 203 Algorithm 18 steps 9-10).
+fn hybrid_decaps_valid_vs_invalid(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let g = &groups::X25519MLKEM768;
+    let mut d = random_bytes(rng, 64);
+    let mut x = random_bytes(rng, 32);
+    x[0] |= 1;
+    let client = hazmat::client_start(g, &[&d, &x]).expect("client_start");
+    d.fill(0);
+    // A pool of distinct encapsulations (each with its own X25519 ephemeral).
+    let pool: Vec<(Vec<u8>, Vec<u8>)> = (0..128)
+        .map(|_| {
+            let m = random_bytes(rng, 32);
+            let mut e = random_bytes(rng, 32);
+            e[0] |= 1;
+            let (share, _) =
+                hazmat::server_encapsulate(g, client.share(), &[&m, &e]).expect("encaps");
+            let mut bad = share.clone();
+            let i = rng.random_range(0..1088); // inside the ML-KEM ciphertext (first 1088 bytes)
+            bad[i] ^= 1 << rng.random_range(0..8);
+            (share, bad)
+        })
+        .collect();
+    let n = 40_000 * scale();
+    let mut scratch = vec![0u8; g.server_share_len()];
+    for _ in 0..n {
+        let c = class(rng);
+        let (good, bad) = &pool[rng.random_range(0..pool.len())];
+        scratch.copy_from_slice(match c {
+            Class::Left => good,
+            Class::Right => bad,
+        });
+        runner.run_one(c, || client.complete(&scratch).map(|s| s[0]));
+    }
+}
+
+/// ML-KEM-768 decapsulation (pqhkex hazmat path: FIPS 203 §7.3 hash check, then
+/// Decaps_internal): Left = one fixed secret key, Right = random secret keys.
+/// Only the secret parts `dk_PKE` and `z` vary; the embedded public key `ek` and
+/// `H(ek)` are held fixed (a different rho would change the matrix-sampling time
+/// and fake a leak). The ciphertext is fixed and random (rejected for every key).
+fn mlkem768_decaps_fixed_vs_random_key(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let alg = Algorithm::MlKem768;
+    let (dk0, _ek0) = hazmat::keygen(alg, &random_bytes(rng, 64)).expect("keygen");
+    let dk0 = dk0.to_vec();
+    let pke = 384 * 3;
+    let n_dk = dk0.len();
+    let keys: Vec<Vec<u8>> = (0..256)
+        .map(|_| {
+            let (dk, _) = hazmat::keygen(alg, &random_bytes(rng, 64)).expect("keygen");
+            let mut k = dk0.clone();
+            k[..pke].copy_from_slice(&dk[..pke]); // dk_PKE of a random key pair
+            k[n_dk - 32..].copy_from_slice(&dk[n_dk - 32..]); // its z
+            k
+        })
+        .collect();
+    let ct = random_bytes(rng, 1088);
+    let n = 40_000 * scale();
+    let mut scratch = vec![0u8; n_dk];
+    for _ in 0..n {
+        let c = class(rng);
+        scratch.copy_from_slice(match c {
+            Class::Left => &dk0,
+            Class::Right => &keys[rng.random_range(0..keys.len())],
+        });
+        runner.run_one(c, || hazmat::decapsulate(alg, &scratch, &ct).map(|s| s[0]));
+    }
+}
+
+/// X25519 through pqhkex (key generation from the scalar, then DH with a fixed
+/// peer): Left = one fixed scalar, Right = random scalars.
+fn x25519_fixed_vs_random_scalar(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let alg = Algorithm::X25519;
+    let (_, peer) = hazmat::keygen(alg, &random_bytes(rng, 32)).expect("keygen");
+    let fixed = random_bytes(rng, 32);
+    let scalars: Vec<Vec<u8>> = (0..256).map(|_| random_bytes(rng, 32)).collect();
+    let n = 25_000 * scale();
+    let mut scratch = vec![0u8; 32];
+    for _ in 0..n {
+        let c = class(rng);
+        scratch.copy_from_slice(match c {
+            Class::Left => &fixed,
+            Class::Right => &scalars[rng.random_range(0..scalars.len())],
+        });
+        runner.run_one(c, || {
+            hazmat::decapsulate(alg, &scratch, &peer).map(|s| s[0])
+        });
+    }
+}
+
+/// Control: a ~100 ns function that runs a few nanoseconds longer for Left inputs
+/// (ct/src/controls.rs `planted_timing_leak`). The gate requires this to be caught
+/// (|max t| > 10 in both runs), or the measurement is too blunt to mean anything.
+fn control_planted_5ns_leak(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let rounds: u32 = std::env::var("CT_DUDECT_LEAK_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let inputs: Vec<[u8; 64]> = (0..256)
+        .map(|_| {
+            let mut a = [0u8; 64];
+            rng.fill_bytes(&mut a);
+            a
+        })
+        .collect();
+    let n = 100_000 * scale();
+    let mut scratch = [0u8; 64];
+    for _ in 0..n {
+        let c = class(rng);
+        scratch.copy_from_slice(&inputs[rng.random_range(0..inputs.len())]);
+        let leak = matches!(c, Class::Left);
+        runner.run_one(c, || controls::planted_timing_leak(&scratch, leak, rounds));
+    }
+}
+
+ctbench_main!(
+    control_planted_5ns_leak,
+    hybrid_decaps_valid_vs_invalid,
+    mlkem768_decaps_fixed_vs_random_key,
+    x25519_fixed_vs_random_scalar
+);
