@@ -212,6 +212,10 @@ pub(crate) trait Component {
 /// The private state of one component of a client's key share.
 ///
 /// Each variant zeroizes itself on drop.
+// The ML-KEM variants are kilobytes, the ECDH ones tens of bytes. The keys of a share live
+// in one Vec on the heap already; boxing the large variants would add an allocation per
+// handshake for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum PrivateKey {
     X25519(<x25519::X25519 as Component>::PrivateKey),
     P256(<nist::P256 as Component>::PrivateKey),
