@@ -1,0 +1,518 @@
+//! End to end over loopback: `pqhkex scan` and `pqhkex connect` against `pqhkex serve`
+//! in several configurations, and the documented error exit codes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pqhkex");
+
+fn temp_path(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    std::env::temp_dir().join(format!("pqhkex-e2e-{}-{n}-{name}", std::process::id()))
+}
+
+/// A `pqhkex serve` child process on a free loopback port; killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    /// Its self-signed certificate (PEM file), for `--ca`.
+    ca: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let ca = temp_path("ca.pem");
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0", "--cert-out"])
+            .arg(&ca)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn pqhkex serve");
+        let stdout = child.stdout.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.rsplit(':').next().unwrap().parse::<u16>().unwrap());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("pqhkex serve did not start");
+        Server {
+            child,
+            port,
+            ca,
+            log,
+        }
+    }
+
+    fn target(&self) -> String {
+        format!("localhost:{}", self.port)
+    }
+
+    /// Waits until the log has a line containing `needle`.
+    fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(l) = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?}: {:?}",
+                self.log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.ca);
+    }
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+}
+
+fn pqhkex(args: &[&str]) -> Output {
+    let out = Command::new(BIN).args(args).output().expect("run pqhkex");
+    Output {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn probe<'a>(target: &'a Value, group: &str) -> &'a Value {
+    target["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == group)
+        .unwrap_or_else(|| panic!("no probe for {group}"))
+}
+
+#[test]
+fn demo_negotiates_x25519mlkem768() {
+    let out = pqhkex(&["demo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out
+        .stdout
+        .contains("negotiated group : X25519MLKEM768 (0x11ec), hybrid post-quantum"));
+    assert!(out.stdout.contains("client key share : 1216 bytes"));
+    assert!(out.stdout.contains("server agrees    : X25519MLKEM768"));
+}
+
+#[test]
+fn groups_lists_the_library_table() {
+    let out = pqhkex(&["groups", "--json"]);
+    assert_eq!(out.code, 0);
+    let v = out.json();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), pqhkex::groups::ALL.len());
+    for (j, g) in list.iter().zip(pqhkex::groups::ALL) {
+        assert_eq!(j["name"], g.name);
+        assert_eq!(j["code"], format!("0x{:04x}", g.code));
+        assert_eq!(j["client_share_bytes"], g.client_share_len());
+        assert_eq!(j["quantum_safe"], g.is_post_quantum());
+    }
+    let text = pqhkex(&["groups"]);
+    assert!(text.stdout.contains("SecP384r1MLKEM1024"));
+}
+
+#[test]
+fn connect_to_default_server() {
+    let server = Server::start(&[]);
+    let ca = server.ca.to_str().unwrap();
+    let out = pqhkex(&["connect", &server.target(), "--ca", ca, "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["group"], "X25519MLKEM768");
+    assert_eq!(v["post_quantum"], true);
+    assert_eq!(v["hybrid"], true);
+    assert_eq!(names(&v["components"]), ["ML-KEM-768", "X25519"]);
+    assert_eq!(v["hello_retry_request"], false);
+    assert_eq!(v["protocol"], "TLS 1.3");
+    assert!(v["cipher_suite"].as_str().unwrap().starts_with("TLS_"));
+    assert_eq!(v["peer_subject"], "CN=rcgen self signed cert");
+    assert_eq!(v["certificate_trusted"], true);
+    // The server logged the same group.
+    let line = server.wait_for_log("sni=localhost");
+    assert!(line.contains("group=X25519MLKEM768 (hybrid post-quantum)"), "{line}");
+
+    // The text form says the same.
+    let text = pqhkex(&["connect", &server.target(), "--ca", ca]);
+    assert_eq!(text.code, 0);
+    assert!(text.stdout.contains("post-quantum     : yes"));
+    assert!(text.stdout.contains("hello retry      : no"));
+
+    // A client listing secp256r1 first (with its key share) but supporting
+    // SecP256r1MLKEM768: the server prefers post-quantum and asks for it by HRR.
+    let hrr = pqhkex(&[
+        "connect",
+        &server.target(),
+        "--ca",
+        ca,
+        "--json",
+        "--groups",
+        "secp256r1,SecP256r1MLKEM768",
+    ]);
+    assert_eq!(hrr.code, 0, "{}", hrr.stderr);
+    let v = hrr.json();
+    assert_eq!(v["group"], "SecP256r1MLKEM768");
+    assert_eq!(v["hello_retry_request"], true);
+    server.wait_for_log("group=SecP256r1MLKEM768 (hybrid post-quantum) hrr=yes");
+}
+
+#[test]
+fn certificate_failure_fails_connect_but_not_scan() {
+    let server = Server::start(&[]);
+    // Built-in web PKI roots do not trust the self-signed certificate: exit code 7.
+    let out = pqhkex(&["connect", &server.target()]);
+    assert_eq!(out.code, 7, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("not trusted"), "{}", out.stderr);
+    // --insecure connects and reports the verdict.
+    let out = pqhkex(&["connect", &server.target(), "--insecure", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["certificate_trusted"], false);
+    assert!(v["certificate_error"]
+        .as_str()
+        .unwrap()
+        .contains("UnknownIssuer"));
+    assert_eq!(v["group"], "X25519MLKEM768");
+    // scan reports every group anyway.
+    let scan = pqhkex(&["scan", &server.target(), "--json"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let t = &scan.json()["targets"][0];
+    assert_eq!(t["certificate"]["trusted"], false);
+    assert_eq!(t["classification"], "pq-and-classical");
+    assert_eq!(probe(t, "X25519MLKEM768")["result"], "accepted");
+}
+
+#[test]
+fn scan_pq_only_server() {
+    let server = Server::start(&["--policy", "require"]);
+    let ca = server.ca.to_str().unwrap();
+    let out = pqhkex(&["scan", &server.target(), "--json", "--ca", ca]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    let t = &v["targets"][0];
+    assert_eq!(t["status"], "ok");
+    assert_eq!(t["classification"], "pq-only");
+    assert_eq!(t["quantum_safe_by_default"], true);
+    assert_eq!(t["default_offer"]["group"], "X25519MLKEM768");
+    assert_eq!(t["default_offer"]["result"], "accepted");
+    assert_eq!(
+        names(&t["accepted"]["hybrid"]),
+        ["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"]
+    );
+    assert_eq!(
+        names(&t["accepted"]["post_quantum"]),
+        ["MLKEM768", "MLKEM1024", "MLKEM512"]
+    );
+    assert!(names(&t["accepted"]["classical"]).is_empty());
+    for g in ["x25519", "secp256r1", "secp384r1"] {
+        assert_eq!(probe(t, g)["result"], "rejected", "{g}");
+    }
+    assert_eq!(probe(t, "MLKEM1024")["nist_category"], 5);
+    assert_eq!(t["certificate"]["trusted"], true);
+
+    // connect --policy classical cannot reach it: handshake failure, exit code 8.
+    let c = pqhkex(&[
+        "connect",
+        &server.target(),
+        "--ca",
+        ca,
+        "--policy",
+        "classical",
+    ]);
+    assert_eq!(c.code, 8, "{}\n{}", c.stdout, c.stderr);
+}
+
+#[test]
+fn scan_classical_only_server() {
+    let server = Server::start(&["--policy", "classical"]);
+    let out = pqhkex(&["scan", &server.target(), "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let t = &out.json()["targets"][0];
+    assert_eq!(t["classification"], "classical-only");
+    assert_eq!(t["quantum_safe_by_default"], false);
+    assert_eq!(t["default_offer"]["group"], "x25519");
+    assert_eq!(t["default_offer"]["post_quantum"], false);
+    assert_eq!(
+        names(&t["accepted"]["classical"]),
+        ["x25519", "secp256r1", "secp384r1"]
+    );
+    for g in [
+        "X25519MLKEM768",
+        "SecP256r1MLKEM768",
+        "SecP384r1MLKEM1024",
+        "MLKEM512",
+        "MLKEM768",
+        "MLKEM1024",
+    ] {
+        assert_eq!(probe(t, g)["result"], "rejected", "{g}");
+    }
+    // A client that requires post-quantum fails with exit code 8 and says why.
+    let c = pqhkex(&["connect", &server.target(), "--insecure", "--policy", "require"]);
+    assert_eq!(c.code, 8, "{}\n{}", c.stdout, c.stderr);
+    assert!(
+        c.stderr.contains("offered no post-quantum group"),
+        "{}",
+        c.stderr
+    );
+}
+
+#[test]
+fn scan_mixed_server_with_hello_retry() {
+    // The server prefers secp256r1, then X25519MLKEM768. The browser-like offer lists
+    // secp256r1 but sends no share for it: the server asks for it by HRR.
+    let server = Server::start(&["--groups", "secp256r1,X25519MLKEM768"]);
+    let cbom = temp_path("scan.cdx.json");
+    let out = pqhkex(&[
+        "scan",
+        &server.target(),
+        "--json",
+        "--cbom",
+        cbom.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let t = &out.json()["targets"][0];
+    assert_eq!(t["classification"], "pq-and-classical");
+    assert_eq!(t["default_offer"]["result"], "hello-retry-request");
+    assert_eq!(t["default_offer"]["group"], "secp256r1");
+    assert_eq!(t["quantum_safe_by_default"], false);
+    assert_eq!(names(&t["accepted"]["hybrid"]), ["X25519MLKEM768"]);
+    assert_eq!(names(&t["accepted"]["classical"]), ["secp256r1"]);
+    assert_eq!(probe(t, "X25519MLKEM768")["result"], "accepted");
+    assert_eq!(probe(t, "SecP256r1MLKEM768")["result"], "rejected");
+    assert_eq!(probe(t, "x25519")["result"], "rejected");
+    server.wait_for_log("group=secp256r1 (classical, NOT post-quantum) hrr=yes");
+
+    // The CBOM: CycloneDX 1.6, the two observed groups with their NIST quantum
+    // security levels, their component algorithms, and the endpoint's TLS protocol.
+    let bom: Value = serde_json::from_str(&std::fs::read_to_string(&cbom).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&cbom);
+    assert_eq!(bom["bomFormat"], "CycloneDX");
+    assert_eq!(bom["specVersion"], "1.6");
+    let comps = bom["components"].as_array().unwrap();
+    let by_name = |n: &str| {
+        comps
+            .iter()
+            .find(|c| c["name"] == n)
+            .unwrap_or_else(|| panic!("no component {n}"))
+    };
+    let level = |n: &str| {
+        by_name(n)["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"].clone()
+    };
+    assert_eq!(level("X25519MLKEM768"), 3);
+    assert_eq!(level("secp256r1"), 0);
+    assert_eq!(level("ML-KEM-768"), 3);
+    assert_eq!(level("X25519"), 0);
+    assert!(comps.iter().all(|c| c["name"] != "SecP256r1MLKEM768"));
+    let tls = by_name(&format!("TLS at {}", server.target()));
+    let p = &tls["cryptoProperties"]["protocolProperties"];
+    assert_eq!(p["type"], "tls");
+    assert_eq!(p["version"], "1.3");
+    assert_eq!(
+        names(&p["cryptoRefArray"]),
+        [
+            "crypto/tls-group/X25519MLKEM768",
+            "crypto/tls-group/secp256r1"
+        ]
+    );
+    let deps = bom["dependencies"].as_array().unwrap();
+    let hybrid = deps
+        .iter()
+        .find(|d| d["ref"] == "crypto/tls-group/X25519MLKEM768")
+        .unwrap();
+    assert_eq!(
+        names(&hybrid["dependsOn"]),
+        ["crypto/algorithm/ML-KEM-768", "crypto/algorithm/X25519"]
+    );
+}
+
+#[test]
+fn tls12_only_peer() {
+    let server = Server::start(&["--tls", "1.2", "--policy", "classical"]);
+    // A preferring client gets TLS 1.2 with a classical group: reported, exit code 6.
+    let out = pqhkex(&["connect", &server.target(), "--insecure", "--json"]);
+    assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["protocol"], "TLS 1.2");
+    // A TLS 1.3-only client is refused with a protocol_version alert: exit code 6.
+    let out = pqhkex(&["connect", &server.target(), "--insecure", "--policy", "require"]);
+    assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("TLS 1.3"), "{}", out.stderr);
+    let scan = pqhkex(&["scan", &server.target(), "--json"]);
+    assert_eq!(scan.code, 6, "{}", scan.stderr);
+    let t = &scan.json()["targets"][0];
+    assert_eq!(t["classification"], "tls12-only");
+    assert_eq!(t["tls12_only"], true);
+    assert_eq!(t["error"]["kind"], "tls12-only");
+    assert_eq!(probe(t, "x25519")["protocol"], "TLS 1.2");
+    assert_eq!(probe(t, "X25519MLKEM768")["result"], "rejected");
+}
+
+/// A TCP server running `f` on each connection, on its own thread.
+fn tcp_server(f: fn(std::net::TcpStream)) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            std::thread::spawn(move || f(s));
+        }
+    });
+    port
+}
+
+#[test]
+fn not_tls_peers() {
+    // An echo server: it sends our ClientHello back.
+    let echo = tcp_server(|mut s| {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 || s.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+    // A server with a text banner, like SSH.
+    let banner = tcp_server(|mut s| {
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n");
+        std::thread::sleep(Duration::from_millis(500));
+    });
+    // A server that closes at once.
+    let closer = tcp_server(drop);
+    for port in [echo, banner, closer] {
+        let target = format!("127.0.0.1:{port}");
+        let out = pqhkex(&["connect", &target, "--insecure"]);
+        assert_eq!(out.code, 5, "{target}: {}", out.stderr);
+        assert!(out.stderr.contains("TLS"), "{}", out.stderr);
+        let scan = pqhkex(&["scan", &target, "--json"]);
+        assert_eq!(scan.code, 5, "{target}: {}", scan.stderr);
+        let t = &scan.json()["targets"][0];
+        assert_eq!(t["error"]["kind"], "not-tls");
+        assert_eq!(t["classification"], "unreachable");
+    }
+}
+
+#[test]
+fn unreachable_and_timeout() {
+    // A port with nothing listening: connection refused, exit code 3.
+    let free = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let target = format!("127.0.0.1:{port}");
+    let out = pqhkex(&["connect", &target]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("cannot connect"), "{}", out.stderr);
+    // A name that cannot resolve (.invalid is reserved, RFC 2606): exit code 3.
+    let out = pqhkex(&["connect", "no-such-host.invalid:443"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+
+    // A server that accepts and never answers: timeout, exit code 4.
+    let silent = tcp_server(|_s| std::thread::sleep(Duration::from_secs(10)));
+    let target = format!("127.0.0.1:{silent}");
+    let started = Instant::now();
+    let out = pqhkex(&["connect", &target, "--timeout", "0.5"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let scan = pqhkex(&["scan", &target, "--timeout", "0.5", "--json"]);
+    assert_eq!(scan.code, 4, "{}", scan.stderr);
+    assert_eq!(scan.json()["targets"][0]["error"]["kind"], "timeout");
+}
+
+#[test]
+fn scan_many_targets_from_a_file() {
+    let pq = Server::start(&["--policy", "require"]);
+    let classical = Server::start(&["--policy", "classical"]);
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let file = temp_path("targets.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "# endpoints\n{}\n\n127.0.0.1:{dead}  # nothing there\n",
+            classical.target()
+        ),
+    )
+    .unwrap();
+    let out = pqhkex(&[
+        "scan",
+        &pq.target(),
+        "--targets-file",
+        file.to_str().unwrap(),
+        "--concurrency",
+        "3",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    // The first failing target in input order decides the exit code: unreachable.
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let blocks: Vec<&str> = out.stdout.split("\n\n").collect();
+    assert!(blocks[0].starts_with(&pq.target()) && blocks[0].contains("[pq-only]"));
+    assert!(blocks[1].starts_with(&classical.target()) && blocks[1].contains("[classical-only]"));
+    assert!(blocks[2].contains("[unreachable]"));
+    assert!(out
+        .stdout
+        .contains("3 target(s): 1 accept post-quantum key exchange, 1 negotiate it"));
+}
+
+#[test]
+fn usage_errors() {
+    let out = pqhkex(&["connect", "localhost:1", "--groups", "NoSuchGroup"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unknown group"), "{}", out.stderr);
+    assert_eq!(pqhkex(&["scan"]).code, 2);
+    assert_eq!(pqhkex(&["scan", "host:notaport"]).code, 2);
+    assert_eq!(pqhkex(&["frobnicate"]).code, 2);
+    let out = pqhkex(&["connect", "localhost:1", "--policy", "require", "--groups", "x25519"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
