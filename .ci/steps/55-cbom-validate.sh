@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Validates a CBOM written by `pqhkex scan` against the CycloneDX 1.6 JSON schema with an
+# independent validator: cyclonedx-python-lib (PyPI), installed into a venv under target/.
+# The scan covers a post-quantum-only, a classical-only and an unreachable endpoint.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+venv="$target_dir/ci-cbom-venv"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! "$venv/bin/python" -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null; then
+    if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then
+        apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]>=11,<12'
+fi
+
+cargo build -q -p pqhkex-cli
+bin="$target_dir/debug/pqhkex"
+
+start_server() { # $1: name, rest: serve options; prints the port
+    "$bin" serve --port 0 "${@:2}" >"$work/$1.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/$1.log")
+        if [ -n "$port" ]; then echo "$port"; return; fi
+        sleep 0.1
+    done
+    echo "server $1 did not start" >&2; cat "$work/$1.log" >&2; return 1
+}
+pq_port=$(start_server pq --policy require)
+classical_port=$(start_server classical --policy classical)
+dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# Exit code 3: the unreachable target (documented); anything else is a failure.
+rc=0
+"$bin" scan "localhost:$pq_port" "127.0.0.1:$classical_port" "127.0.0.1:$dead_port" \
+    --cbom "$work/cbom.json" --timeout 5 >"$work/scan.txt" || rc=$?
+cat "$work/scan.txt"
+[ "$rc" -eq 3 ] || { echo "scan exited $rc, expected 3 (one unreachable target)"; exit 1; }
+
+"$venv/bin/python" - "$work/cbom.json" <<'PY'
+import json, sys
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+text = open(sys.argv[1]).read()
+validator = JsonStrictValidator(SchemaVersion.V1_6)
+error = validator.validate_str(text)
+if error is not None:
+    sys.exit(f"CBOM is NOT valid CycloneDX 1.6: {error!r}")
+
+# The validator must be able to fail: an invalid primitive is rejected.
+bad = json.loads(text)
+bad["components"][0]["cryptoProperties"]["algorithmProperties"]["primitive"] = "not-a-primitive"
+if validator.validate_str(json.dumps(bad)) is None:
+    sys.exit("the validator accepted an invalid CBOM")
+
+bom = json.loads(text)
+refs = {c["bom-ref"] for c in bom["components"]} | {s["bom-ref"] for s in bom["services"]}
+for d in bom["dependencies"]:
+    for r in [d["ref"], *d.get("dependsOn", [])]:
+        if r not in refs:
+            sys.exit(f"dependency on unknown bom-ref {r}")
+levels = {c["name"]: c["cryptoProperties"].get("algorithmProperties", {}).get("nistQuantumSecurityLevel")
+          for c in bom["components"]}
+assert levels["X25519MLKEM768"] == 3 and levels["SecP384r1MLKEM1024"] == 5, levels
+assert levels["MLKEM512"] == 1 and levels["x25519"] == 0, levels
+protocols = [c for c in bom["components"] if c["cryptoProperties"]["assetType"] == "protocol"]
+assert len(protocols) == 2 and len(bom["services"]) == 3, (protocols, bom["services"])
+print(f"CBOM valid (CycloneDX 1.6): {len(bom['components'])} components, "
+      f"{len(bom['services'])} services, {len(bom['dependencies'])} dependencies")
+PY
