@@ -367,100 +367,98 @@ fn openssl_client_offering_only_secp384r1mlkem1024() {
 
 // ---- Corrupted key shares ------------------------------------------------------------
 
-/// A way to break a key share, which the specs require the receiver to refuse.
-type Corruption = fn(&mut Vec<u8>);
-
-/// Sets the first 12-bit coefficient of an ML-KEM encapsulation key that starts at
-/// `at` to 4095 >= q, failing the FIPS 203 §7.2 modulus check.
-fn unreduce_coefficient(share: &mut [u8], at: usize) {
-    share[at] = 0xff;
-    share[at + 1] |= 0x0f;
+/// A way to break a key share that the specs require the receiver to refuse.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// The 12-bit coefficient of an ML-KEM encapsulation key at this byte offset becomes
+    /// 4095 >= q, failing the FIPS 203 §7.2 modulus check.
+    EkCoefficientNotReduced(usize),
+    /// The same for the last coefficient of an ML-KEM-1024 key (t is 1536 bytes, then rho).
+    Ek1024LastCoefficientNotReduced,
+    /// The trailing 32 bytes become a low-order X25519 point (zero): the X25519 shared
+    /// secret is all zeroes (RFC 8446 §7.4.2).
+    LowOrderX25519,
+    /// The SEC 1 point at the start, this many bytes long, is no longer on the curve
+    /// (last byte of Y flipped).
+    OffCurve(usize),
+    /// The SEC 1 point at the start is no longer uncompressed (RFC 8446 §4.2.8.2).
+    Compressed,
+    /// One byte short of the group's fixed length.
+    Truncated,
+    /// One byte beyond the group's fixed length.
+    Extended,
 }
 
-fn ek_not_reduced_at_0(s: &mut Vec<u8>) {
-    unreduce_coefficient(s, 0)
-}
-fn ek_not_reduced_after_p384(s: &mut Vec<u8>) {
-    unreduce_coefficient(s, 97)
-}
-/// The LAST coefficient of an ML-KEM-1024 ek (t is 1536 bytes, then rho).
-fn ek1024_last_coefficient_not_reduced(s: &mut Vec<u8>) {
-    s[1535] = 0xff;
-    s[1534] |= 0xf0;
-}
-fn truncate(s: &mut Vec<u8>) {
-    s.pop();
-}
-fn extend(s: &mut Vec<u8>) {
-    s.push(0);
-}
-/// A low-order X25519 point at the end of the share: the shared secret is all zeroes.
-fn zero_trailing_x25519(s: &mut Vec<u8>) {
-    let n = s.len();
-    s[n - 32..].fill(0);
-}
-/// The SEC 1 point at the start of the share is no longer on the curve (last byte of
-/// Y flipped; `len` is the point's length).
-fn off_curve<const LEN: usize>(s: &mut Vec<u8>) {
-    s[LEN - 1] ^= 1;
-}
-/// The SEC 1 point at the start is no longer in uncompressed form.
-fn compressed_prefix(s: &mut Vec<u8>) {
-    s[0] = 0x02;
+impl Fault {
+    fn apply(self, s: &mut Vec<u8>) {
+        match self {
+            Fault::EkCoefficientNotReduced(at) => {
+                s[at] = 0xff;
+                s[at + 1] |= 0x0f;
+            }
+            Fault::Ek1024LastCoefficientNotReduced => {
+                s[1535] = 0xff;
+                s[1534] |= 0xf0;
+            }
+            Fault::LowOrderX25519 => {
+                let n = s.len();
+                s[n - 32..].fill(0);
+            }
+            Fault::OffCurve(len) => s[len - 1] ^= 1,
+            Fault::Compressed => s[0] = 0x02,
+            Fault::Truncated => {
+                s.pop();
+            }
+            Fault::Extended => s.push(0),
+        }
+    }
 }
 
-/// Client-share corruptions (ClientHello from OpenSSL; pqhkex server must refuse).
-fn client_share_corruptions() -> Vec<(&'static str, &'static str, Corruption)> {
+/// Client-share faults (ClientHello from OpenSSL; the pqhkex server must refuse).
+fn client_share_faults() -> Vec<(&'static str, Fault)> {
     vec![
-        ("X25519MLKEM768", "ek not reduced", ek_not_reduced_at_0),
-        ("X25519MLKEM768", "low-order X25519", zero_trailing_x25519),
-        ("X25519MLKEM768", "truncated", truncate),
-        ("SecP256r1MLKEM768", "P-256 off curve", off_curve::<65>),
-        ("SecP256r1MLKEM768", "P-256 compressed", compressed_prefix),
-        (
-            "SecP384r1MLKEM1024",
-            "ek not reduced",
-            ek_not_reduced_after_p384,
-        ),
-        ("SecP384r1MLKEM1024", "P-384 off curve", off_curve::<97>),
-        ("MLKEM512", "truncated", truncate),
-        ("MLKEM512", "ek not reduced", ek_not_reduced_at_0),
-        ("MLKEM768", "ek not reduced", ek_not_reduced_at_0),
-        (
-            "MLKEM1024",
-            "last coefficient not reduced",
-            ek1024_last_coefficient_not_reduced,
-        ),
-        ("MLKEM1024", "one byte too long", extend),
+        ("X25519MLKEM768", Fault::EkCoefficientNotReduced(0)),
+        ("X25519MLKEM768", Fault::LowOrderX25519),
+        ("X25519MLKEM768", Fault::Truncated),
+        ("SecP256r1MLKEM768", Fault::OffCurve(65)),
+        ("SecP256r1MLKEM768", Fault::Compressed),
+        ("SecP256r1MLKEM768", Fault::EkCoefficientNotReduced(65)),
+        ("SecP384r1MLKEM1024", Fault::EkCoefficientNotReduced(97)),
+        ("SecP384r1MLKEM1024", Fault::OffCurve(97)),
+        ("MLKEM512", Fault::Truncated),
+        ("MLKEM512", Fault::EkCoefficientNotReduced(0)),
+        ("MLKEM768", Fault::EkCoefficientNotReduced(0)),
+        ("MLKEM1024", Fault::Ek1024LastCoefficientNotReduced),
+        ("MLKEM1024", Fault::Extended),
     ]
 }
 
-/// Server-share corruptions (ServerHello from OpenSSL; pqhkex client must refuse). An
+/// Server-share faults (ServerHello from OpenSSL; the pqhkex client must refuse). An
 /// ML-KEM ciphertext of the right length is always accepted (implicit rejection), so
 /// for ML-KEM only the length can be wrong.
-fn server_share_corruptions() -> Vec<(&'static str, &'static str, Corruption)> {
+fn server_share_faults() -> Vec<(&'static str, Fault)> {
     vec![
-        ("X25519MLKEM768", "low-order X25519", zero_trailing_x25519),
-        ("X25519MLKEM768", "truncated", truncate),
-        ("SecP256r1MLKEM768", "P-256 off curve", off_curve::<65>),
-        ("SecP256r1MLKEM768", "P-256 compressed", compressed_prefix),
-        ("SecP384r1MLKEM1024", "P-384 off curve", off_curve::<97>),
-        ("SecP384r1MLKEM1024", "one byte too long", extend),
-        ("MLKEM512", "truncated", truncate),
-        ("MLKEM768", "one byte too long", extend),
-        ("MLKEM1024", "truncated", truncate),
+        ("X25519MLKEM768", Fault::LowOrderX25519),
+        ("X25519MLKEM768", Fault::Truncated),
+        ("SecP256r1MLKEM768", Fault::OffCurve(65)),
+        ("SecP256r1MLKEM768", Fault::Compressed),
+        ("SecP384r1MLKEM1024", Fault::OffCurve(97)),
+        ("SecP384r1MLKEM1024", Fault::Extended),
+        ("MLKEM512", Fault::Truncated),
+        ("MLKEM768", Fault::Extended),
+        ("MLKEM1024", Fault::Truncated),
     ]
 }
 
-/// A tamper that applies `corrupt` to the `group` share of the first hello of type
+/// A tamper that applies `fault` to the `group` share of the first hello of type
 /// `msg_type` (1 = ClientHello, 2 = ServerHello), counting how often it did.
-fn corrupt_hello(msg_type: u8, group: u16, corrupt: Corruption, hits: Arc<AtomicUsize>) -> Tamper {
+fn corrupt_hello(msg_type: u8, group: u16, fault: Fault, hits: Arc<AtomicUsize>) -> Tamper {
     Box::new(move |_, record: &mut Vec<u8>| {
         if record[0] != 22 || record.get(5) != Some(&msg_type) || hits.load(Ordering::SeqCst) > 0 {
             return;
         }
         let before = record.clone();
-        rewrite_share(record, group, &|share: &mut Vec<u8>| corrupt(share));
+        rewrite_share(record, group, &|share: &mut Vec<u8>| fault.apply(share));
         assert_ne!(*record, before, "the corruption changed nothing");
         hits.fetch_add(1, Ordering::SeqCst);
     })
@@ -491,16 +489,16 @@ fn assert_refused_with_illegal_parameter(
 
 #[test]
 fn corrupted_client_share_from_openssl_gets_illegal_parameter() {
-    for (name, how, corrupt) in client_share_corruptions() {
+    for (name, fault) in client_share_faults() {
         let group = groups::by_name(name).unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
         let config = pq_server_config(Policy::PreferPostQuantum);
         let r = run(
             move |l| net::rustls_server(l, config),
             move |a| ossl::client(a, Some(name)),
-            corrupt_hello(1, group.code, corrupt, hits.clone()),
+            corrupt_hello(1, group.code, fault, hits.clone()),
         );
-        let what = format!("ClientHello {name} share {how}");
+        let what = format!("ClientHello {name} share, {fault:?}");
         assert_eq!(hits.load(Ordering::SeqCst), 1, "{what}");
         assert_refused_with_illegal_parameter(
             &r.server,
@@ -513,16 +511,16 @@ fn corrupted_client_share_from_openssl_gets_illegal_parameter() {
 
 #[test]
 fn corrupted_server_share_from_openssl_gets_illegal_parameter() {
-    for (name, how, corrupt) in server_share_corruptions() {
+    for (name, fault) in server_share_faults() {
         let group = groups::by_name(name).unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
         let config = single_group_client(group);
         let r = run(
             move |l| ossl::server(l, Some(name), true),
             move |a| net::rustls_client(a, config),
-            corrupt_hello(2, group.code, corrupt, hits.clone()),
+            corrupt_hello(2, group.code, fault, hits.clone()),
         );
-        let what = format!("ServerHello {name} share {how}");
+        let what = format!("ServerHello {name} share, {fault:?}");
         assert_eq!(hits.load(Ordering::SeqCst), 1, "{what}");
         assert_refused_with_illegal_parameter(
             &r.client,
