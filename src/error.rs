@@ -122,6 +122,21 @@ pub enum Error {
     },
     /// A group name or codepoint is not known to pqhkex.
     UnknownGroup(String),
+    /// A byte string given to the [`kem_api`](crate::kem_api) (a key, a ciphertext or a
+    /// deterministic seed) does not have the exact length its KEM defines.
+    ///
+    /// ```
+    /// let e = pqhkex::Error::InvalidLength { what: "X-Wing ciphertext", expected: 1120, actual: 3 };
+    /// assert_eq!(e.to_string(), "invalid X-Wing ciphertext: it is 3 bytes long, expected 1120");
+    /// ```
+    InvalidLength {
+        /// What was refused, e.g. `"X-Wing encapsulation key"`.
+        what: &'static str,
+        /// The required length in bytes.
+        expected: usize,
+        /// The length received.
+        actual: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -174,6 +189,14 @@ impl fmt::Display for Error {
                 },
             },
             Error::UnknownGroup(g) => write!(f, "unknown key-exchange group {g:?}"),
+            Error::InvalidLength {
+                what,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "invalid {what}: it is {actual} bytes long, expected {expected}"
+            ),
         }
     }
 }

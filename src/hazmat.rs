@@ -145,3 +145,37 @@ pub fn decapsulate(
     key.decapsulate(reply, &mut secret)?;
     Ok(secret)
 }
+
+/// Deterministic key generation for a KEM of the [`kem_api`](crate::kem_api), from
+/// exactly `K::KEYGEN_SEED_LEN` bytes: for X-Wing the decapsulation key `sk` itself,
+/// `GenerateKeyPairDerand(sk)` (draft-connolly-cfrg-xwing-kem §5.2.1); for ML-KEM
+/// `d ‖ z` (FIPS 203 Algorithm 16). A seed of another length gives
+/// [`Error::InvalidLength`].
+///
+/// ```
+/// use pqhkex::{hazmat, kem_api::XWing};
+/// let dk = hazmat::kem_keygen::<XWing>(&[7u8; 32]).unwrap();
+/// let (ct, ss) = hazmat::kem_encapsulate(dk.encapsulation_key(), &[9u8; 64]).unwrap();
+/// assert_eq!(dk.decapsulate(&ct).unwrap(), ss);
+/// // Same seeds, same outputs.
+/// let again = hazmat::kem_keygen::<XWing>(&[7u8; 32]).unwrap();
+/// assert_eq!(again.encapsulation_key(), dk.encapsulation_key());
+/// assert_eq!(hazmat::kem_encapsulate(again.encapsulation_key(), &[9u8; 64]).unwrap(), (ct, ss));
+/// ```
+pub fn kem_keygen<K: crate::kem_api::Kem>(
+    seed: &[u8],
+) -> Result<crate::kem_api::DecapsulationKey<K>, Error> {
+    crate::kem_api::DecapsulationKey::generate_derand(seed)
+}
+
+/// Deterministic encapsulation for a KEM of the [`kem_api`](crate::kem_api), with
+/// exactly `K::ENCAPS_SEED_LEN` bytes of randomness: for X-Wing `eseed`,
+/// `EncapsulateDerand(pk, eseed)` (draft-connolly-cfrg-xwing-kem §5.4.1); for ML-KEM `m`
+/// (FIPS 203 Algorithm 17). The same checks run as in
+/// [`EncapsulationKey::encapsulate`](crate::kem_api::EncapsulationKey::encapsulate).
+pub fn kem_encapsulate<K: crate::kem_api::Kem>(
+    encapsulation_key: &crate::kem_api::EncapsulationKey<K>,
+    seed: &[u8],
+) -> Result<(crate::kem_api::Ciphertext<K>, crate::kem_api::SharedSecret), Error> {
+    encapsulation_key.encapsulate_derand(seed)
+}

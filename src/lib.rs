@@ -24,6 +24,9 @@
 //! 5. [`policy`] and [`inspect`] — provider helpers, server-side PQ preference,
 //!    connection reports.
 //!
+//! Outside TLS, [`kem_api`] offers the same components as plain KEMs, with
+//! [`xwing`] (X-Wing, the general-purpose X25519 + ML-KEM-768 hybrid KEM) on top.
+//!
 //! ## Features
 //! * `ring` (default): [`ring_provider`] over rustls's *ring* provider.
 //! * `aws-lc-rs`: [`aws_lc_rs_provider`] over rustls's aws-lc-rs provider.
@@ -40,8 +43,10 @@ pub mod hazmat;
 mod hybrid;
 pub mod inspect;
 mod kem;
+pub mod kem_api;
 pub mod policy;
 pub mod rustls;
+pub mod xwing;
 
 pub use error::{Error, KeyShareFault, Side};
 pub use groups::{Group, Kind};

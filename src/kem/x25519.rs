@@ -1,6 +1,6 @@
 //! X25519 (RFC 7748) via `x25519-dalek`, as a KEM-shaped component.
 
-use x25519_dalek::{PublicKey, StaticSecret};
+use x25519_dalek::{PublicKey, SharedSecret, StaticSecret};
 
 use super::{check_len, Component, PrivateKey, SecretBuf};
 use crate::error::{Error, KeyShareFault};
@@ -9,13 +9,18 @@ use crate::error::{Error, KeyShareFault};
 pub(crate) struct X25519;
 
 impl X25519 {
-    /// RFC 7748 §6.1: X25519(scalar, peer). Fails on an all-zero result.
-    fn agree(scalar: &StaticSecret, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
+    /// RFC 7748 §5: X25519(scalar, peer), after the length check only.
+    fn diffie_hellman(scalar: &StaticSecret, peer: &[u8]) -> Result<SharedSecret, Error> {
         // RFC 8446 §4.2.8.2 / RFC 7748 §5: an X25519 share is exactly 32 bytes.
         check_len("X25519", peer, 32)?;
         let mut peer_bytes = [0u8; 32];
         peer_bytes.copy_from_slice(peer);
-        let shared = scalar.diffie_hellman(&PublicKey::from(peer_bytes));
+        Ok(scalar.diffie_hellman(&PublicKey::from(peer_bytes)))
+    }
+
+    /// RFC 7748 §6.1: X25519(scalar, peer). Fails on an all-zero result.
+    fn agree(scalar: &StaticSecret, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
+        let shared = Self::diffie_hellman(scalar, peer)?;
         // RFC 8446 §7.4.2 and RFC 7748 §6.1: implementations MUST check whether the
         // computed X25519 secret is all zeroes (a low-order peer point) and abort.
         // `was_contributory` is a constant-time comparison with zero.
@@ -25,6 +30,35 @@ impl X25519 {
                 fault: KeyShareFault::AllZeroSharedSecret,
             });
         }
+        secret.extend_from_slice(shared.as_bytes());
+        Ok(())
+    }
+
+    /// [`Component::encapsulate`] without the TLS all-zero check, for X-Wing:
+    /// draft-connolly-cfrg-xwing-kem §5.4 computes `ss_X = X25519(ek_X, pk_X)` and hashes
+    /// it whatever its value (the combiner also binds `ct_X` and `pk_X`); unlike TLS it
+    /// defines no abort on an all-zero result, so an implementation that aborted would not
+    /// interoperate.
+    pub(crate) fn encapsulate_allow_zero(
+        peer_public: &[u8],
+        seed: &[u8],
+        reply: &mut Vec<u8>,
+        secret: &mut SecretBuf,
+    ) -> Result<(), Error> {
+        let ephemeral = Self::keygen(seed, reply)?;
+        let shared = Self::diffie_hellman(&ephemeral, peer_public)?;
+        secret.extend_from_slice(shared.as_bytes());
+        Ok(())
+    }
+
+    /// [`Component::decapsulate`] without the TLS all-zero check, for X-Wing
+    /// (draft-connolly-cfrg-xwing-kem §5.5: `ss_X = X25519(sk_X, ct_X)`, never rejected).
+    pub(crate) fn decapsulate_allow_zero(
+        key: &StaticSecret,
+        reply: &[u8],
+        secret: &mut SecretBuf,
+    ) -> Result<(), Error> {
+        let shared = Self::diffie_hellman(key, reply)?;
         secret.extend_from_slice(shared.as_bytes());
         Ok(())
     }
