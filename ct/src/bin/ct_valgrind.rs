@@ -464,6 +464,49 @@ fn rustls_group(h: &mut Harness, kx: &'static dyn SupportedKxGroup) {
     );
 }
 
+/// X-Wing (draft-connolly-cfrg-xwing-kem) through pqhkex's KEM API: ML-KEM-768 and
+/// X25519 under the SHA3-256 combiner. Its decapsulation key is the 32-byte seed `sk`,
+/// expanded with SHAKE-256 on use, so the whole key is secret.
+fn xwing(h: &mut Harness) {
+    use pqhkex::kem_api::{Ciphertext, DecapsulationKey, XWing};
+    h.check("pqhkex/X-Wing/keygen[sk secret]", false, || {
+        let sk = secret(32, 61);
+        let dk = hazmat::kem_keygen::<XWing>(&sk).map_err(err)?;
+        let _ek = public_copy(dk.encapsulation_key().as_bytes());
+        Ok(())
+    });
+    let sk = bytes(32, 62);
+    let dk = hazmat::kem_keygen::<XWing>(&sk).expect("X-Wing keygen");
+    let mut ct = Vec::new();
+    let mut ss_enc = Vec::new();
+    h.check("pqhkex/X-Wing/encapsulate[eseed secret]", false, || {
+        let eseed = secret(64, 63);
+        let (c, ss) = hazmat::kem_encapsulate(dk.encapsulation_key(), &eseed).map_err(err)?;
+        ct = public_copy(c.as_bytes());
+        ss_enc = ss.as_bytes().to_vec();
+        Ok(())
+    });
+    for (name, flip) in [("decapsulate-valid", false), ("decapsulate-invalid", true)] {
+        h.check(&format!("pqhkex/X-Wing/{name}[sk secret]"), false, || {
+            let mut key = sk.clone();
+            taint(&mut key);
+            let dk = DecapsulationKey::<XWing>::from_bytes(&key).map_err(err)?;
+            let mut c = ct.clone();
+            if flip {
+                c[5] ^= 0x20; // inside the ML-KEM ciphertext
+            }
+            let c = Ciphertext::<XWing>::from_bytes(&c).map_err(err)?;
+            let ss = dk.decapsulate(&c).map_err(err)?;
+            let equal = reveal(ss.as_bytes()) == reveal(&ss_enc);
+            match (flip, equal) {
+                (false, false) => Err("X-Wing: the two sides disagree".into()),
+                (true, true) => Err("X-Wing: a tampered ciphertext gave the real secret".into()),
+                _ => Ok(()),
+            }
+        });
+    }
+}
+
 fn checks(h: &mut Harness) {
     for alg in [
         Algorithm::MlKem512,
@@ -482,6 +525,7 @@ fn checks(h: &mut Harness) {
     for kx in pqhkex::rustls::ALL_KX_GROUPS {
         rustls_group(h, *kx);
     }
+    xwing(h);
 }
 
 fn control_checks(h: &mut Harness) {
