@@ -1,0 +1,161 @@
+//! An HTTPS client built the way SDKs build theirs — hyper-util's pooled client over a
+//! hyper-rustls connector made from a preconfigured rustls `ClientConfig` — with
+//! pqhkex's groups, calling a local HTTPS server (hyper + tokio-rustls) that REQUIRES
+//! post-quantum key exchange. It prints the group each side negotiated.
+//!
+//! The connector is wrapped in a small `tower_service::Service` that records the
+//! [`ConnectionReport`] of every new TLS connection: the hook an SDK can use to log or
+//! enforce post-quantum per connection.
+//!
+//! Run: `cargo run --example https_client`
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::Bytes;
+use hyper::{Request, Response, Uri};
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use pqhkex::{ConnectionReport, Policy};
+use rustls::pki_types::PrivateKeyDer;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A connector that records what each new TLS connection negotiated.
+#[derive(Clone)]
+struct Inspecting {
+    inner: HttpsConnector<HttpConnector>,
+    seen: Arc<Mutex<Vec<ConnectionReport>>>,
+}
+
+impl tower_service::Service<Uri> for Inspecting {
+    type Response = MaybeHttpsStream<TokioIo<TcpStream>>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let seen = self.seen.clone();
+        Box::pin(async move {
+            let stream = connecting.await?;
+            if let MaybeHttpsStream::Https(tls) = &stream {
+                let report = ConnectionReport::from_connection(tls.inner().get_ref().1);
+                seen.lock().map_err(|_| "poisoned")?.push(report);
+            }
+            Ok(stream)
+        })
+    }
+}
+
+/// The server: every connection must be post-quantum; the body names the group.
+async fn serve(listener: TcpListener, acceptor: TlsAcceptor) -> Result<(), BoxError> {
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let tls = match acceptor.accept(tcp).await {
+                Ok(tls) => tls,
+                Err(e) => return println!("server: handshake refused: {e}"),
+            };
+            let report = ConnectionReport::from_connection(tls.get_ref().1);
+            println!("server: {report}");
+            let service = hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| {
+                let body = format!("hello over {}\n", report.group_name());
+                async move { Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from(body)))) }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tls), service)
+                .await
+            {
+                println!("server: connection error: {e}");
+            }
+        });
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), BoxError> {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
+    let cert = certified.cert.der().clone();
+    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der())?;
+
+    let mut server_config = pqhkex::server_config_builder(
+        rustls::crypto::ring::default_provider(),
+        Policy::RequirePostQuantum,
+    )?
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.clone()], key)?;
+    server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let server = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(server_config))));
+
+    // The SDK side: a preconfigured rustls ClientConfig (post-quantum preferred, as an
+    // SDK default would be) handed to hyper-rustls.
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert)?;
+    let tls = pqhkex::client_config_builder(
+        rustls::crypto::ring::default_provider(),
+        Policy::PreferPostQuantum,
+    )?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only()
+        .enable_http1()
+        .build();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let connector = Inspecting {
+        inner: https,
+        seen: seen.clone(),
+    };
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+
+    let mut bodies = Vec::new();
+    for path in ["/", "/again"] {
+        let uri: Uri = format!("https://localhost:{port}{path}").parse()?;
+        let response = client.get(uri.clone()).await?;
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        let body = String::from_utf8_lossy(&body).trim().to_string();
+        println!("client: GET {uri} -> {status}: {body:?}");
+        if !status.is_success() {
+            return Err(format!("unexpected status {status}").into());
+        }
+        bodies.push(body);
+    }
+    let reports = seen.lock().map_err(|_| "poisoned")?.clone();
+    for r in &reports {
+        println!("client: new TLS connection: {r}");
+    }
+    // Two requests, one pooled connection, negotiated X25519MLKEM768.
+    let ok = reports.len() == 1
+        && reports[0].group_name() == "X25519MLKEM768"
+        && reports[0].hybrid
+        && bodies.iter().all(|b| b == "hello over X25519MLKEM768");
+    server.abort();
+    if !ok {
+        return Err(format!("unexpected result: {reports:?} {bodies:?}").into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example_runs() {
+        super::main().unwrap();
+    }
+}
