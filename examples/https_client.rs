@@ -70,10 +70,12 @@ async fn serve(listener: TcpListener, acceptor: TlsAcceptor) -> Result<(), BoxEr
             };
             let report = ConnectionReport::from_connection(tls.get_ref().1);
             println!("server: {report}");
-            let service = hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| {
-                let body = format!("hello over {}\n", report.group_name());
-                async move { Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from(body)))) }
-            });
+            let service = hyper::service::service_fn(
+                move |_req: Request<hyper::body::Incoming>| {
+                    let body = format!("hello over {}\n", report.group_name());
+                    async move { Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from(body)))) }
+                },
+            );
             if let Err(e) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(tls), service)
                 .await

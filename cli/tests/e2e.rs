@@ -71,13 +71,7 @@ impl Server {
     fn wait_for_log(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(l) = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|l| l.contains(needle))
-            {
+            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
                 return l.clone();
             }
             assert!(
@@ -183,7 +177,10 @@ fn connect_to_default_server() {
     assert_eq!(v["certificate_trusted"], true);
     // The server logged the same group.
     let line = server.wait_for_log("sni=localhost");
-    assert!(line.contains("group=X25519MLKEM768 (hybrid post-quantum)"), "{line}");
+    assert!(
+        line.contains("group=X25519MLKEM768 (hybrid post-quantum)"),
+        "{line}"
+    );
 
     // The text form says the same.
     let text = pqhkex(&["connect", &server.target(), "--ca", ca]);
@@ -300,7 +297,13 @@ fn scan_classical_only_server() {
         assert_eq!(probe(t, g)["result"], "rejected", "{g}");
     }
     // A client that requires post-quantum fails with exit code 8 and says why.
-    let c = pqhkex(&["connect", &server.target(), "--insecure", "--policy", "require"]);
+    let c = pqhkex(&[
+        "connect",
+        &server.target(),
+        "--insecure",
+        "--policy",
+        "require",
+    ]);
     assert_eq!(c.code, 8, "{}\n{}", c.stdout, c.stderr);
     assert!(
         c.stderr.contains("offered no post-quantum group"),
@@ -386,7 +389,13 @@ fn tls12_only_peer() {
     assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(out.json()["protocol"], "TLS 1.2");
     // A TLS 1.3-only client is refused with a protocol_version alert: exit code 6.
-    let out = pqhkex(&["connect", &server.target(), "--insecure", "--policy", "require"]);
+    let out = pqhkex(&[
+        "connect",
+        &server.target(),
+        "--insecure",
+        "--policy",
+        "require",
+    ]);
     assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("TLS 1.3"), "{}", out.stderr);
     let scan = pqhkex(&["scan", &server.target(), "--json"]);
@@ -513,6 +522,13 @@ fn usage_errors() {
     assert_eq!(pqhkex(&["scan"]).code, 2);
     assert_eq!(pqhkex(&["scan", "host:notaport"]).code, 2);
     assert_eq!(pqhkex(&["frobnicate"]).code, 2);
-    let out = pqhkex(&["connect", "localhost:1", "--policy", "require", "--groups", "x25519"]);
+    let out = pqhkex(&[
+        "connect",
+        "localhost:1",
+        "--policy",
+        "require",
+        "--groups",
+        "x25519",
+    ]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
