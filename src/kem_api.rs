@@ -41,6 +41,8 @@
 //! # Ok::<(), pqhkex::Error>(())
 //! ```
 
+#![deny(clippy::integer_division_remainder_used)]
+
 use core::fmt;
 use core::marker::PhantomData;
 
@@ -50,6 +52,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::error::Error;
 use crate::kem::{self, mlkem, Algorithm, Component, SecretBuf};
 use crate::xwing;
+
+use sealed::Secret;
 
 pub use crate::xwing::XWing;
 
@@ -87,7 +91,11 @@ pub trait Kem: sealed::Sealed + Sized + 'static {
 const SHARED_SECRET_LEN: usize = 32;
 
 pub(crate) mod sealed {
-    use super::{Error, Secret, SharedSecret};
+    use super::{Error, SecretInner, SharedSecret};
+
+    /// The private state of a [`super::DecapsulationKey`]; every variant zeroizes itself
+    /// on drop. Public only inside this unreachable module, for [`Sealed`]'s signatures.
+    pub struct Secret(pub(super) SecretInner);
 
     /// What [`Error::InvalidLength`] calls each input of a KEM, e.g.
     /// `"X-Wing encapsulation key"`.
@@ -131,9 +139,6 @@ pub(crate) mod sealed {
         fn encapsulate(ek: &[u8], seed: &[u8], ct: &mut Vec<u8>) -> Result<SharedSecret, Error>;
     }
 }
-
-/// The private state of a [`DecapsulationKey`]. Every variant zeroizes itself on drop.
-pub struct Secret(SecretInner);
 
 // A key holds exactly one variant, never in a collection: boxing the larger ones would
 // add an allocation and an indirection per key for no saving.

@@ -28,6 +28,8 @@
 //! defines no such check, and `ct_X` and `pk_X` are bound by the combiner. Encapsulation
 //! does perform the ML-KEM encapsulation-key check of FIPS 203 §7.2 (draft §4, §5.4).
 
+#![deny(clippy::integer_division_remainder_used)]
+
 use sha3_zeroizing::{Digest, Sha3_256};
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
 use x25519_dalek::StaticSecret;
@@ -35,7 +37,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::Error;
 use crate::kem::{mlkem, x25519::X25519, Algorithm, Component, SecretBuf};
-use crate::kem_api::{sealed, Kem, Secret, SharedSecret};
+use crate::kem_api::sealed::{self, Secret};
+use crate::kem_api::{Kem, SharedSecret};
 
 /// Length of an X-Wing encapsulation key: ML-KEM-768 `ek` ‖ X25519 public key (§5.1).
 pub const ENCAPSULATION_KEY_LEN: usize = ML_KEM_EK_LEN + X25519_LEN;
