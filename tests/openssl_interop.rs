@@ -257,6 +257,51 @@ fn prefer_pq_client_against_x25519_only_openssl_server_uses_the_reused_share() {
 }
 
 #[test]
+fn prefer_pq_client_against_default_openssl_server_gets_x25519mlkem768() {
+    let config = pq_client_config(Policy::PreferPostQuantum);
+    let r = run(
+        |l| ossl::server(l, None, false),
+        move |a| net::rustls_client(a, config),
+        untouched(),
+    );
+    assert_negotiated(
+        &r,
+        &groups::X25519MLKEM768,
+        1,
+        "prefer-PQ client vs OpenSSL defaults",
+    );
+    assert_eq!(r.server.group_name.as_deref(), Some("X25519MLKEM768"));
+}
+
+#[test]
+fn prefer_pq_client_retries_for_the_only_group_an_openssl_server_has() {
+    // The client sends X25519MLKEM768 and X25519 shares; a server that has only
+    // SecP256r1MLKEM768 (listed second by the client) must ask for it by
+    // HelloRetryRequest (RFC 8446 §4.1.4), and the client must answer with that share.
+    let config = pq_client_config(Policy::PreferPostQuantum);
+    let r = run(
+        |l| ossl::server(l, Some("SecP256r1MLKEM768"), true),
+        move |a| net::rustls_client(a, config),
+        untouched(),
+    );
+    assert_negotiated(
+        &r,
+        &groups::SECP256R1MLKEM768,
+        2,
+        "HelloRetryRequest from OpenSSL",
+    );
+    assert_eq!(r.client.hello_retry_request, Some(true));
+    let hellos = r.wire.client_hellos();
+    let first: Vec<u16> = key_shares(&parse_hello(&hellos[0].bytes))
+        .iter()
+        .map(|(g, _)| *g)
+        .collect();
+    assert_eq!(first, vec![0x11ec, 0x001d]);
+    assert_share_lengths(&r, &groups::SECP256R1MLKEM768, "after HelloRetryRequest");
+    assert_eq!(key_shares(&parse_hello(&hellos[1].bytes)).len(), 1);
+}
+
+#[test]
 fn require_pq_client_against_classical_openssl_server_fails_clearly() {
     let config = pq_client_config(Policy::RequirePostQuantum);
     let r = run(
@@ -546,4 +591,29 @@ fn legacy_kyber_self_interop_over_tcp() {
     );
     assert_negotiated(&r, group, 1, "X25519Kyber768Draft00 self-interop");
     assert_share_lengths(&r, group, "X25519Kyber768Draft00 self-interop");
+}
+
+/// OpenSSL does not know 0x6399: a client that puts it first still reaches an OpenSSL
+/// server in one round trip, through the X25519 share it shares with the legacy group.
+#[cfg(feature = "legacy-kyber")]
+#[test]
+fn legacy_kyber_first_client_falls_back_to_x25519_with_openssl() {
+    let config = common::client_config(common::ring_with(vec![
+        pq::X25519KYBER768DRAFT00,
+        pq::X25519,
+    ]));
+    let r = run(
+        |l| ossl::server(l, None, true),
+        move |a| net::rustls_client(a, config),
+        untouched(),
+    );
+    let ch = parse_hello(&r.wire.client_hellos()[0].bytes);
+    let shares = key_shares(&ch);
+    assert_eq!(
+        shares.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
+        vec![0x6399, 0x001d]
+    );
+    // X25519 comes FIRST in X25519Kyber768Draft00, so the reused share is its prefix.
+    assert_eq!(&shares[0].1[..32], &shares[1].1[..]);
+    assert_negotiated(&r, &groups::X25519, 1, "legacy-first client vs OpenSSL");
 }
