@@ -20,7 +20,7 @@
 //!    (`legacy-kyber`), X25519, P-256, P-384; every peer-input check of the specs.
 //! 2. `hybrid` — the combiner (draft-ietf-tls-hybrid-design §3.2/§3.3).
 //! 3. [`groups`] — the one table of groups: codepoint, name, components in wire order.
-//! 4. [`rustls`](crate::rustls) — each group as a rustls `SupportedKxGroup`.
+//! 4. [`rustls`] — each group as a rustls `SupportedKxGroup`.
 //! 5. [`policy`] and [`inspect`] — provider helpers, server-side PQ preference,
 //!    connection reports.
 //!

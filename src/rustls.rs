@@ -1,5 +1,5 @@
 //! The rustls adapter: every group of [`crate::groups`] as a
-//! [`SupportedKxGroup`](::rustls::crypto::SupportedKxGroup).
+//! [`SupportedKxGroup`].
 //!
 //! These statics work with any base [`CryptoProvider`](::rustls::crypto::CryptoProvider):
 //! put them in its `kx_groups` yourself, or let [`crate::policy`] do it.
