@@ -86,7 +86,7 @@ impl fmt::Display for Side {
 /// let r: rustls::Error = e.into();
 /// assert_eq!(r, rustls::Error::PeerMisbehaved(rustls::PeerMisbehaved::InvalidKeyShare));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// The peer's key share (or one component of it, named by `what`) is invalid.
@@ -120,6 +120,8 @@ pub enum Error {
         /// The TLS codepoint of the negotiated group, if any.
         negotiated: Option<u16>,
     },
+    /// The TLS handshake failed for a reason other than the policy.
+    Handshake(rustls::Error),
     /// A group name or codepoint is not known to pqhkex.
     UnknownGroup(String),
     /// A byte string given to the [`kem_api`](crate::kem_api) (a key, a ciphertext or a
@@ -188,6 +190,7 @@ impl fmt::Display for Error {
                     None => f.write_str("the connection has no negotiated key-exchange group, but the policy requires post-quantum"),
                 },
             },
+            Error::Handshake(e) => write!(f, "TLS handshake failed: {e}"),
             Error::UnknownGroup(g) => write!(f, "unknown key-exchange group {g:?}"),
             Error::InvalidLength {
                 what,
@@ -201,7 +204,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Handshake(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<Error> for rustls::Error {
     fn from(e: Error) -> Self {
@@ -212,6 +222,7 @@ impl From<Error> for rustls::Error {
                 rustls::Error::PeerMisbehaved(rustls::PeerMisbehaved::InvalidKeyShare)
             }
             Error::Randomness(_) => rustls::Error::FailedToGetRandomBytes,
+            Error::Handshake(e) => e,
             other => rustls::Error::General(other.to_string()),
         }
     }

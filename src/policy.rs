@@ -266,6 +266,9 @@ pub struct PqServerConfigs {
     policy: Policy,
     preferred: Vec<(&'static Group, Arc<ServerConfig>)>,
     fallback: Option<Arc<ServerConfig>>,
+    /// What [`PqServerConfigs::accept`] hands rustls when [`PqServerConfigs::choose`]
+    /// refuses: a configuration that cannot negotiate with that client.
+    refusal: Arc<ServerConfig>,
 }
 
 impl core::fmt::Debug for PqServerConfigs {
@@ -310,10 +313,20 @@ impl PqServerConfigs {
             Policy::RequirePostQuantum => None,
             _ => Some(Arc::new(build(server_config_builder(base, policy)?)?)),
         };
+        let refusal = match (preferred.first(), &fallback) {
+            (_, Some(fallback)) => fallback.clone(),
+            (Some((_, strict)), None) => strict.clone(),
+            (None, None) => {
+                return Err(::rustls::Error::General(format!(
+                    "policy {policy:?} offers no key-exchange group"
+                )))
+            }
+        };
         Ok(Self {
             policy,
             preferred,
             fallback,
+            refusal,
         })
     }
 
@@ -345,6 +358,70 @@ impl PqServerConfigs {
                 detail: None,
             }),
         }
+    }
+
+    /// Accepts a connection: chooses the configuration for its ClientHello and builds
+    /// the [`ServerConnection`](::rustls::ServerConnection).
+    ///
+    /// When post-quantum is required and the client supports no post-quantum group we
+    /// have, rustls is handed a post-quantum-only configuration so that it refuses the
+    /// handshake itself; the returned [`AcceptedAlert`](::rustls::server::AcceptedAlert)
+    /// then holds the `handshake_failure` alert (RFC 8446 §4.1.1) to write to the
+    /// client, and the error is [`Error::NoPostQuantumGroup`] naming what it offered.
+    ///
+    /// ```
+    /// # #[cfg(feature = "ring")] {
+    /// use pqhkex::{PqServerConfigs, Policy};
+    /// let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    /// let (cert, der) = (key.cert.der().clone(), rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap());
+    /// let configs = PqServerConfigs::new(rustls::crypto::ring::default_provider(), Policy::RequirePostQuantum, |b| {
+    ///     b.with_no_client_auth().with_single_cert(vec![cert.clone()], der.clone_key())
+    /// }).unwrap();
+    /// // A classical-only client's first flight:
+    /// let client_cfg = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), Policy::Classical).unwrap()
+    ///     .with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth();
+    /// let mut client = rustls::ClientConnection::new(std::sync::Arc::new(client_cfg), "localhost".try_into().unwrap()).unwrap();
+    /// let mut hello = Vec::new();
+    /// client.write_tls(&mut hello).unwrap();
+    /// let mut acceptor = rustls::server::Acceptor::default();
+    /// acceptor.read_tls(&mut &hello[..]).unwrap();
+    /// let accepted = acceptor.accept().unwrap().unwrap();
+    /// let (err, mut alert) = configs.accept(accepted).unwrap_err();
+    /// assert!(err.to_string().contains("the client offered no post-quantum group"));
+    /// let mut wire = Vec::new();
+    /// alert.write_all(&mut wire).unwrap();
+    /// assert_eq!((wire[0], wire[6]), (21, 40)); // alert record, handshake_failure
+    /// # }
+    /// ```
+    pub fn accept(
+        &self,
+        accepted: ::rustls::server::Accepted,
+    ) -> Result<::rustls::ServerConnection, (Error, ::rustls::server::AcceptedAlert)> {
+        let hello = accepted.client_hello();
+        let offered: Vec<u16> = hello
+            .named_groups()
+            .unwrap_or(&[])
+            .iter()
+            .map(|g| u16::from(*g))
+            .collect();
+        let (config, refused) = match self.choose(&hello) {
+            Ok(config) => (config, false),
+            // Only under RequirePostQuantum: hand rustls a post-quantum-only
+            // configuration so that it refuses with handshake_failure itself.
+            Err(_) => (self.refusal.clone(), true),
+        };
+        accepted.into_connection(config).map_err(|(err, alert)| {
+            let err = if refused || self.policy.explain(Side::Server, &err).is_some() {
+                Error::NoPostQuantumGroup {
+                    detected_by: Side::Server,
+                    offered,
+                    detail: Some(err.to_string()),
+                }
+            } else {
+                Error::Handshake(err)
+            };
+            (err, alert)
+        })
     }
 
     /// The policy these configurations implement.

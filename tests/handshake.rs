@@ -304,6 +304,28 @@ fn require_pq_server_vs_classical_client_fails_clearly() {
         "{text}"
     );
     assert!(text.contains("x25519"), "{text}");
+    // `accept` refuses the same way and gives the client a handshake_failure alert.
+    let (err, mut alert) = configs.accept(accepted).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            pqhkex::Error::NoPostQuantumGroup {
+                detected_by: Side::Server,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("secp256r1"), "{err}");
+    let mut wire = Vec::new();
+    alert.write_all(&mut wire).unwrap();
+    assert_eq!(alert_description(&wire), Some(HANDSHAKE_FAILURE));
+    client.read_tls(&mut &wire[..]).unwrap();
+    assert_eq!(
+        client.process_new_packets().unwrap_err(),
+        rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure)
+    );
+    assert!(client.is_handshaking());
 }
 
 /// Runs a handshake where the server uses an Acceptor and PqServerConfigs.
@@ -319,8 +341,7 @@ fn handshake_via_acceptor(
     let mut acceptor = Acceptor::default();
     acceptor.read_tls(&mut &buf[..]).unwrap();
     let accepted = acceptor.accept().unwrap().unwrap();
-    let config = configs.choose(&accepted.client_hello()).unwrap();
-    let server = accepted.into_connection(config).unwrap();
+    let server = configs.accept(accepted).unwrap();
     let mut client = rustls::Connection::from(client_conn);
     let mut server = rustls::Connection::from(server);
     // Continue the handshake: server flight first.
