@@ -131,8 +131,10 @@ fn kyber768_round3_kat_record_0() {
     // The same Kyber768 key through the X25519Kyber768Draft00 group, where it is the
     // second component: the group's client share ends with this `pk`.
     let x25519_seed = [7u8; 32];
-    let client =
-        hazmat::client_start(&groups::X25519KYBER768DRAFT00, &[&x25519_seed, &keygen_seed])
-            .unwrap();
+    let client = hazmat::client_start(
+        &groups::X25519KYBER768DRAFT00,
+        &[&x25519_seed, &keygen_seed],
+    )
+    .unwrap();
     assert_eq!(&client.share()[32..], &pk[..]);
 }

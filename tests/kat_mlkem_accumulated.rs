@@ -29,7 +29,11 @@ fn accumulated(alg: Algorithm, iterations: usize) -> String {
         let (dk, ek) = hazmat::keygen(alg, &seed).unwrap();
         let (c, k) = hazmat::encapsulate(alg, &ek, &m).unwrap();
         let k_dec = hazmat::decapsulate(alg, &dk, &c).unwrap();
-        assert_eq!(&k_dec[..], &k[..], "{alg} iteration {i}: Decaps(dk, c) != K");
+        assert_eq!(
+            &k_dec[..],
+            &k[..],
+            "{alg} iteration {i}: Decaps(dk, c) != K"
+        );
         let k_rej = hazmat::decapsulate(alg, &dk, &random_ct).unwrap();
         acc.update(&ek);
         acc.update(&dk);

@@ -49,8 +49,14 @@ fn rfc7748_section_6_1_diffie_hellman() {
     let b_pub = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
     let shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
 
-    assert_eq!(hex::encode(hazmat::keygen(Algorithm::X25519, &a).unwrap().1), a_pub);
-    assert_eq!(hex::encode(hazmat::keygen(Algorithm::X25519, &b).unwrap().1), b_pub);
+    assert_eq!(
+        hex::encode(hazmat::keygen(Algorithm::X25519, &a).unwrap().1),
+        a_pub
+    );
+    assert_eq!(
+        hex::encode(hazmat::keygen(Algorithm::X25519, &b).unwrap().1),
+        b_pub
+    );
 
     let alice = hazmat::client_start(&groups::X25519, &[&a]).unwrap();
     assert_eq!(hex::encode(alice.share()), a_pub);

