@@ -208,8 +208,18 @@ pub fn client_config(
     versions: &[&'static SupportedProtocolVersion],
     verifier: Arc<Recording>,
 ) -> Result<Arc<ClientConfig>, Failure> {
+    let kx = groups.iter().map(|g| pqhkex::rustls::kx_group(g)).collect();
+    client_config_kx(kx, versions, verifier)
+}
+
+/// Like [`client_config`], from rustls key-exchange groups.
+pub fn client_config_kx(
+    kx_groups: Vec<&'static dyn rustls::crypto::SupportedKxGroup>,
+    versions: &[&'static SupportedProtocolVersion],
+    verifier: Arc<Recording>,
+) -> Result<Arc<ClientConfig>, Failure> {
     let mut provider = rustls::crypto::ring::default_provider();
-    provider.kx_groups = groups.iter().map(|g| pqhkex::rustls::kx_group(g)).collect();
+    provider.kx_groups = kx_groups;
     let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
         .with_protocol_versions(versions)?
         .dangerous()

@@ -194,6 +194,10 @@ struct ScanArgs {
     /// refuses a certificate). Default: the built-in web PKI roots.
     #[arg(long)]
     ca: Option<PathBuf>,
+    /// Also offer each group without a key share (only a GREASE one, RFC 8701), to see
+    /// whether the server asks for it by HelloRetryRequest.
+    #[arg(long)]
+    hrr: bool,
     /// Restrict the per-group probes to these groups (default: every group).
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,

@@ -3,8 +3,9 @@
 //! For each target, one handshake with a browser-like offer (X25519MLKEM768, x25519,
 //! secp256r1, secp384r1, with key shares for the first two, TLS 1.3 and 1.2, as
 //! current Chrome and Firefox send), then one handshake per group offering that group
-//! alone (TLS 1.3 only for post-quantum groups). The certificate is never trusted
-//! nor required to be: its web PKI verdict is only reported.
+//! alone (TLS 1.3 only for post-quantum groups). With `--hrr`, each group is also
+//! offered without a key share, to see the server ask for it by HelloRetryRequest. The
+//! certificate is never trusted nor required to be: its web PKI verdict is only reported.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use pqhkex::Group;
 use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{ActiveKeyExchange, SharedSecret, SupportedKxGroup};
 use rustls::ProtocolVersion;
 use serde::Serialize;
 
@@ -29,6 +31,48 @@ pub fn browser_offer() -> Vec<&'static Group> {
     use pqhkex::groups::*;
     vec![&X25519MLKEM768, &X25519, &SECP256R1, &SECP384R1]
 }
+
+/// A GREASE key-exchange group (RFC 8701 §2: 0x0A0A is reserved so that servers must
+/// ignore it). Offered first with a 1-byte share, it makes the real group that follows
+/// an offer *without a key share*: a server supporting that group must answer with a
+/// HelloRetryRequest for it (RFC 8446 §4.1.4).
+#[derive(Debug)]
+struct Grease;
+
+const GREASE_GROUP: rustls::NamedGroup = rustls::NamedGroup::Unknown(0x0a0a);
+
+impl SupportedKxGroup for Grease {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, rustls::Error> {
+        Ok(Box::new(GreaseShare))
+    }
+
+    fn name(&self) -> rustls::NamedGroup {
+        GREASE_GROUP
+    }
+
+    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
+        version == ProtocolVersion::TLSv1_3
+    }
+}
+
+struct GreaseShare;
+
+impl ActiveKeyExchange for GreaseShare {
+    fn complete(self: Box<Self>, _peer: &[u8]) -> Result<SharedSecret, rustls::Error> {
+        // A server must never select a GREASE value (RFC 8701 §3).
+        Err(rustls::PeerMisbehaved::SelectedUnofferedKxGroup.into())
+    }
+
+    fn pub_key(&self) -> &[u8] {
+        &[0]
+    }
+
+    fn group(&self) -> rustls::NamedGroup {
+        GREASE_GROUP
+    }
+}
+
+static GREASE: &dyn SupportedKxGroup = &Grease;
 
 /// The outcome of one probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -76,6 +120,10 @@ pub struct GroupProbe {
     pub nist_category: Option<u8>,
     #[serde(flatten)]
     pub probe: Probe,
+    /// With `--hrr`: the group offered without a key share (only a GREASE share), which
+    /// a server supporting it must answer with a HelloRetryRequest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_key_share: Option<Probe>,
     #[serde(skip)]
     pub group: &'static Group,
 }
@@ -165,21 +213,30 @@ struct ScanJson<'a> {
     targets: &'a [TargetResult],
 }
 
+/// One handshake offering `offered` (after a GREASE group holding the only key share,
+/// if `without_share`).
 fn probe_once(
     target: &Target,
     addr: SocketAddr,
     offered: &[&'static Group],
+    without_share: bool,
     verifier: &Arc<WebPkiServerVerifier>,
     timeout: Duration,
 ) -> (Probe, Option<Handshake>, Option<Failure>) {
     let names = offered.iter().map(|g| g.name).collect();
     let recording = Recording::new(verifier.clone(), false);
+    let mut kx: Vec<&'static dyn SupportedKxGroup> = Vec::new();
+    let mut versions = client::versions_for(offered);
+    if without_share {
+        kx.push(GREASE);
+        versions = client::TLS13;
+    }
+    kx.extend(offered.iter().map(|g| pqhkex::rustls::kx_group(g)));
     let outcome = target
         .server_name(None)
         .map_err(client::ProbeError::from)
         .and_then(|name| {
-            let config =
-                client::client_config(offered, client::versions_for(offered), recording.clone())?;
+            let config = client::client_config_kx(kx, versions, recording.clone())?;
             client::handshake(&target.input, addr, name, config, &recording, timeout)
         });
     match outcome {
@@ -260,6 +317,7 @@ fn unreachable(target: &Target, address: Option<String>, f: Failure) -> TargetRe
 pub fn scan_target(
     target: &Target,
     probe_groups: &[&'static Group],
+    hrr_probes: bool,
     verifier: &Arc<WebPkiServerVerifier>,
     timeout: Duration,
 ) -> TargetResult {
@@ -268,7 +326,7 @@ pub fn scan_target(
         Err(f) => return unreachable(target, None, f),
     };
     let (default_offer, default_hs, default_err) =
-        probe_once(target, addr, &browser_offer(), verifier, timeout);
+        probe_once(target, addr, &browser_offer(), false, verifier, timeout);
     if let Some(f) = default_err.filter(|f| f.is_connection_level()) {
         return unreachable(target, Some(addr.to_string()), f);
     }
@@ -276,11 +334,16 @@ pub fn scan_target(
     let mut groups = Vec::new();
     let mut accepted = Accepted::default();
     for g in probe_groups {
-        let (probe, hs, _) = probe_once(target, addr, &[*g], verifier, timeout);
-        if matches!(
-            probe.result,
-            ProbeResult::Accepted | ProbeResult::HelloRetryRequest
-        ) {
+        let (probe, hs, _) = probe_once(target, addr, &[*g], false, verifier, timeout);
+        let without_key_share =
+            hrr_probes.then(|| probe_once(target, addr, &[*g], true, verifier, timeout).0);
+        let ok = |p: &Probe| {
+            matches!(
+                p.result,
+                ProbeResult::Accepted | ProbeResult::HelloRetryRequest
+            )
+        };
+        if ok(&probe) || without_key_share.as_ref().is_some_and(ok) {
             match g.kind() {
                 pqhkex::Kind::Hybrid => accepted.hybrid.push(g.name),
                 pqhkex::Kind::PostQuantum => accepted.post_quantum.push(g.name),
@@ -296,6 +359,7 @@ pub fn scan_target(
             kind: kind_name(g),
             nist_category: g.nist_category(),
             probe,
+            without_key_share,
             group: g,
         });
     }
@@ -367,6 +431,7 @@ fn read_targets(args: &ScanArgs) -> Result<Vec<Target>, Failure> {
 pub fn scan_all(
     targets: &[Target],
     probe_groups: &[&'static Group],
+    hrr_probes: bool,
     verifier: &Arc<WebPkiServerVerifier>,
     timeout: Duration,
     concurrency: usize,
@@ -387,7 +452,7 @@ pub fn scan_all(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(t) = targets.get(i) else { break };
-                let r = scan_target(t, probe_groups, verifier, timeout);
+                let r = scan_target(t, probe_groups, hrr_probes, verifier, timeout);
                 if let Ok(mut all) = results.lock() {
                     all[i] = Some(r);
                 }
@@ -455,27 +520,42 @@ fn print_table(results: &[TargetResult]) {
             let _ = writeln!(out, "  browser-like offer -> {what}");
         }
         if !r.groups.is_empty() {
+            let hrr_column = r.groups.iter().any(|g| g.without_key_share.is_some());
             let _ = writeln!(
                 out,
-                "  {:<22} {:<7} {:<13} {:<4} result",
-                "group", "code", "kind", "NIST"
+                "  {:<22} {:<7} {:<13} {:<4} {}result",
+                "group",
+                "code",
+                "kind",
+                "NIST",
+                if hrr_column {
+                    format!("{:<20} ", "without key share")
+                } else {
+                    String::new()
+                }
             );
+            let text = |p: &Probe| match p.result {
+                ProbeResult::Accepted => "accepted".to_string(),
+                ProbeResult::HelloRetryRequest => "accepted after HelloRetryRequest".into(),
+                ProbeResult::Rejected => "rejected".into(),
+                ProbeResult::Error => format!("error: {}", p.detail.as_deref().unwrap_or_default()),
+            };
             for g in &r.groups {
-                let res = match g.probe.result {
-                    ProbeResult::Accepted => "accepted".to_string(),
-                    ProbeResult::HelloRetryRequest => "accepted after HelloRetryRequest".into(),
-                    ProbeResult::Rejected => "rejected".into(),
-                    ProbeResult::Error => {
-                        format!("error: {}", g.probe.detail.as_deref().unwrap_or_default())
+                let hrr = match &g.without_key_share {
+                    Some(p) if p.result == ProbeResult::HelloRetryRequest => {
+                        format!("{:<20} ", "HelloRetryRequest")
                     }
+                    Some(p) => format!("{:<20} ", text(p)),
+                    None => String::new(),
                 };
                 let _ = writeln!(
                     out,
-                    "  {:<22} {:<7} {:<13} {:<4} {res}",
+                    "  {:<22} {:<7} {:<13} {:<4} {hrr}{}",
                     g.name,
                     g.code,
                     g.kind,
-                    g.nist_category.map_or("-".into(), |c| c.to_string())
+                    g.nist_category.map_or("-".into(), |c| c.to_string()),
+                    text(&g.probe)
                 );
             }
         }
@@ -518,6 +598,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
     let results = scan_all(
         &targets,
         &probe_groups,
+        args.hrr,
         &verifier,
         timeout,
         usize::from(args.concurrency),

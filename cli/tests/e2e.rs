@@ -236,12 +236,24 @@ fn certificate_failure_fails_connect_but_not_scan() {
 fn scan_pq_only_server() {
     let server = Server::start(&["--policy", "require"]);
     let ca = server.ca.to_str().unwrap();
-    let out = pqhkex(&["scan", &server.target(), "--json", "--ca", ca]);
+    let out = pqhkex(&["scan", &server.target(), "--json", "--ca", ca, "--hrr"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = out.json();
     let t = &v["targets"][0];
     assert_eq!(t["status"], "ok");
     assert_eq!(t["classification"], "pq-only");
+    // --hrr: offered without a key share (only GREASE's), each group the server accepts
+    // (every post-quantum one, as asserted below) is asked for by HelloRetryRequest; the
+    // others are refused.
+    for g in t["groups"].as_array().unwrap() {
+        let expected = if g["result"] == "accepted" {
+            "hello-retry-request"
+        } else {
+            assert_ne!(g["kind"], "post-quantum");
+            "rejected"
+        };
+        assert_eq!(g["without_key_share"]["result"], expected, "{g}");
+    }
     assert_eq!(t["quantum_safe_by_default"], true);
     assert_eq!(t["default_offer"]["group"], "X25519MLKEM768");
     assert_eq!(t["default_offer"]["result"], "accepted");
@@ -279,6 +291,7 @@ fn scan_classical_only_server() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let t = &out.json()["targets"][0];
     assert_eq!(t["classification"], "classical-only");
+    assert!(t["groups"][0].get("without_key_share").is_none());
     assert_eq!(t["quantum_safe_by_default"], false);
     assert_eq!(t["default_offer"]["group"], "x25519");
     assert_eq!(t["default_offer"]["post_quantum"], false);
