@@ -16,7 +16,7 @@ use std::time::Duration;
 use pqhkex::{ConnectionReport, Group, Policy, PqServerConfigs};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::{Acceptor, ClientHello};
+use rustls::server::{Accepted, AcceptedAlert, Acceptor};
 use rustls::{ServerConfig, ServerConnection, SupportedProtocolVersion};
 
 use crate::client::{kind_text, suite_name, version_name, TLS12, TLS13, TLS13_AND_12};
@@ -74,12 +74,8 @@ impl Identity {
 
 /// Picks a server configuration for each ClientHello.
 pub enum Chooser {
-    /// A policy's post-quantum preference ([`PqServerConfigs`]); `refuse` is used when
-    /// the policy finds no acceptable group, so that rustls sends the alert.
-    Policy {
-        configs: PqServerConfigs,
-        refuse: Arc<ServerConfig>,
-    },
+    /// A policy's post-quantum preference, by [`PqServerConfigs::accept`].
+    Policy(PqServerConfigs),
     /// An explicit list in server preference order, each entry able to negotiate only
     /// its group; `fallback` (every group) when the client supports none.
     Ordered {
@@ -112,11 +108,7 @@ impl Chooser {
         if groups.is_empty() && tls.is_none() {
             let configs =
                 PqServerConfigs::new(rustls::crypto::ring::default_provider(), policy, finish)?;
-            let refuse = Arc::new(finish(pqhkex::server_config_builder(
-                rustls::crypto::ring::default_provider(),
-                policy,
-            )?)?);
-            return Ok(Chooser::Policy { configs, refuse });
+            return Ok(Chooser::Policy(configs));
         }
         let versions: &'static [&'static SupportedProtocolVersion] = match tls {
             Some(TlsVersions::V13) => TLS13,
@@ -159,22 +151,26 @@ impl Chooser {
         })
     }
 
-    /// The configuration to accept `hello` with.
-    pub fn choose(&self, hello: &ClientHello<'_>) -> Arc<ServerConfig> {
+    /// Starts the connection for a ClientHello; on refusal, the alert to send.
+    pub fn accept(&self, accepted: Accepted) -> Result<ServerConnection, (String, AcceptedAlert)> {
         match self {
-            Chooser::Policy { configs, refuse } => {
-                configs.choose(hello).unwrap_or_else(|_| refuse.clone())
-            }
+            Chooser::Policy(configs) => configs
+                .accept(accepted)
+                .map_err(|(e, alert)| (e.to_string(), alert)),
             Chooser::Ordered {
                 preferred,
                 fallback,
             } => {
+                let hello = accepted.client_hello();
                 let offered = hello.named_groups().unwrap_or(&[]);
-                preferred
+                let config = preferred
                     .iter()
                     .find(|(g, _)| offered.iter().any(|o| u16::from(*o) == g.code))
                     .map(|(_, c)| c.clone())
-                    .unwrap_or_else(|| fallback.clone())
+                    .unwrap_or_else(|| fallback.clone());
+                accepted
+                    .into_connection(config)
+                    .map_err(|(e, alert)| (e.to_string(), alert))
             }
         }
     }
@@ -249,8 +245,7 @@ pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> 
         .iter()
         .map(|g| u16::from(*g))
         .collect();
-    let config = chooser.choose(&hello);
-    let mut conn: ServerConnection = match accepted.into_connection(config) {
+    let mut conn = match chooser.accept(accepted) {
         Ok(c) => c,
         Err((e, mut alert)) => {
             let _ = alert.write_all(&mut sock);
