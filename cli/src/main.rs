@@ -46,9 +46,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::failure::Failure;
 
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 other error; 2 usage; 3 host unreachable; \
+4 timeout; 5 peer is not TLS; 6 peer speaks TLS 1.2 only; 7 certificate not trusted (connect); \
+8 handshake failed (no common group, policy not met). scan: the code of the first target that \
+was not reached over TLS 1.3, else 0.";
+
 /// Post-quantum hybrid key exchange for rustls: demo, inventory and diagnostics.
 #[derive(Parser, Debug)]
-#[command(name = "pqhkex", version, about, long_about = None)]
+#[command(name = "pqhkex", version, about, long_about = None, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -176,7 +181,7 @@ struct ScanArgs {
     /// Targets, HOST:PORT (or HOST, port 443).
     targets: Vec<String>,
     /// Read more targets from this file: one per line, `#` starts a comment.
-    #[arg(long)]
+    #[arg(long, visible_alias = "targets")]
     targets_file: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
