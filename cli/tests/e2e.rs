@@ -31,9 +31,12 @@ struct Server {
 impl Server {
     fn start(extra: &[&str]) -> Server {
         let ca = temp_path("ca.pem");
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--cert-out"])
-            .arg(&ca)
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--port", "0"]);
+        if !extra.contains(&"--cert") {
+            cmd.arg("--cert-out").arg(&ca);
+        }
+        let mut child = cmd
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -204,6 +207,52 @@ fn connect_to_default_server() {
     assert_eq!(v["group"], "SecP256r1MLKEM768");
     assert_eq!(v["hello_retry_request"], true);
     server.wait_for_log("group=SecP256r1MLKEM768 (hybrid post-quantum) hrr=yes");
+}
+
+#[test]
+fn serve_with_certificate_files() {
+    let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = temp_path("cert.pem");
+    let key = temp_path("key.pem");
+    std::fs::write(&cert, issued.cert.pem()).unwrap();
+    std::fs::write(&key, issued.signing_key.serialize_pem()).unwrap();
+    let server = Server::start(&[
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--policy",
+        "require",
+    ]);
+    let out = pqhkex(&[
+        "connect",
+        &server.target(),
+        "--ca",
+        cert.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["certificate_trusted"], true);
+    assert_eq!(v["group"], "X25519MLKEM768");
+    // A missing key file is an error (exit code 1) before listening.
+    let bad = pqhkex(&[
+        "serve",
+        "--port",
+        "0",
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        "/nonexistent/key.pem",
+    ]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("/nonexistent/key.pem"),
+        "{}",
+        bad.stderr
+    );
+    let _ = std::fs::remove_file(&cert);
+    let _ = std::fs::remove_file(&key);
 }
 
 #[test]
