@@ -127,7 +127,7 @@ fn x25519_fixed_vs_random_scalar(runner: &mut CtRunner, rng: &mut BenchRng) {
     }
 }
 
-/// Control: a ~125 ns function that runs about 5-6 ns longer for Left inputs
+/// Control: a ~125 ns function that runs about 4-6 ns longer for Left inputs
 /// (ct/src/controls.rs `planted_timing_leak`, 3 extra dependent multiply steps;
 /// `CT_DUDECT_LEAK_ROUNDS` overrides, 0 makes it a no-leak control). The gate requires this to be caught
 /// (|max t| > 10 in both runs), or the measurement is too blunt to mean anything.
