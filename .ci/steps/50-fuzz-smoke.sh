@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Fuzz smoke test: builds every cargo-fuzz target of fuzz/ and runs each briefly from
+# its committed seed corpus (fuzz/seeds/<target>). Long runs: see fuzz/README.md.
+# The stable toolchain builds cargo-fuzz targets when RUSTC_BOOTSTRAP=1 (cargo-fuzz
+# passes -Z flags); cargo-fuzz itself comes from crates.io.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+RUNS="${FUZZ_SMOKE_RUNS:-20000}"
+export RUSTC_BOOTSTRAP=1
+# The fuzz crate is its own workspace; keep its sanitizer builds out of the main target dir.
+export CARGO_TARGET_DIR="$PWD/fuzz/target"
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+cargo fuzz --version
+
+cd fuzz
+targets=$(cargo fuzz list)
+cargo fuzz build --sanitizer none
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for t in $targets; do
+    mkdir -p "$work/$t"
+    echo "fuzz smoke: $t ($RUNS runs from seeds/$t)"
+    if ! cargo fuzz run --sanitizer none "$t" "$work/$t" "seeds/$t" -- \
+        -runs="$RUNS" -max_len=16384 -rss_limit_mb=2048 -print_final_stats=1 \
+        >"$work/$t.log" 2>&1; then
+        tail -n 60 "$work/$t.log"
+        echo "fuzz smoke: $t FAILED (crash input under fuzz/artifacts/$t/)" >&2
+        exit 1
+    fi
+    grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "$work/$t.log"
+done
+echo "fuzz smoke: all targets ran clean"
