@@ -9,7 +9,8 @@ use pqhkex::rustls as pq;
 use pqhkex::{groups, hazmat, Algorithm, Error, Group, KeyShareFault};
 use rustls::crypto::SupportedKxGroup;
 
-const INVALID: rustls::Error = rustls::Error::PeerMisbehaved(rustls::PeerMisbehaved::InvalidKeyShare);
+const INVALID: rustls::Error =
+    rustls::Error::PeerMisbehaved(rustls::PeerMisbehaved::InvalidKeyShare);
 
 /// The length variants every share must be refused in.
 fn bad_lengths(len: usize) -> Vec<usize> {
@@ -32,7 +33,11 @@ fn offset_of(group: &Group, alg: Algorithm, client: bool) -> usize {
         if *a == alg {
             return off;
         }
-        off += if client { a.public_len() } else { a.reply_len() };
+        off += if client {
+            a.public_len()
+        } else {
+            a.reply_len()
+        };
     }
     panic!("{alg} not in {}", group.name)
 }
@@ -43,7 +48,10 @@ fn server_refuses_every_wrong_length() {
         let m = meta(g);
         for len in bad_lengths(m.client_share_len()) {
             let share = vec![0x04u8; len];
-            let err = g.start_and_complete(&share).err().unwrap_or_else(|| panic!("{} accepted {len} bytes", m.name));
+            let err = g
+                .start_and_complete(&share)
+                .err()
+                .unwrap_or_else(|| panic!("{} accepted {len} bytes", m.name));
             assert_eq!(err, INVALID, "{} len {len}", m.name);
         }
     }
@@ -56,7 +64,10 @@ fn client_refuses_every_wrong_length() {
         for len in bad_lengths(m.server_share_len()) {
             let kx = g.start().unwrap();
             let share = vec![0x04u8; len];
-            let err = kx.complete(&share).err().unwrap_or_else(|| panic!("{} accepted {len} bytes", m.name));
+            let err = kx
+                .complete(&share)
+                .err()
+                .unwrap_or_else(|| panic!("{} accepted {len} bytes", m.name));
             assert_eq!(err, INVALID, "{} len {len}", m.name);
         }
     }
@@ -64,12 +75,26 @@ fn client_refuses_every_wrong_length() {
 
 #[test]
 fn length_errors_name_the_expected_length() {
-    let err = hazmat::server_encapsulate(&groups::X25519MLKEM768, &[0u8; 1215], &[&[0u8; 32], &[1u8; 32]]).unwrap_err();
+    let err = hazmat::server_encapsulate(
+        &groups::X25519MLKEM768,
+        &[0u8; 1215],
+        &[&[0u8; 32], &[1u8; 32]],
+    )
+    .unwrap_err();
     assert_eq!(
         err,
-        Error::InvalidKeyShare { what: "X25519MLKEM768", fault: KeyShareFault::Length { expected: 1216, actual: 1215 } }
+        Error::InvalidKeyShare {
+            what: "X25519MLKEM768",
+            fault: KeyShareFault::Length {
+                expected: 1216,
+                actual: 1215
+            }
+        }
     );
-    assert_eq!(err.to_string(), "invalid X25519MLKEM768 key share: it is 1215 bytes long, expected 1216");
+    assert_eq!(
+        err.to_string(),
+        "invalid X25519MLKEM768 key share: it is 1215 bytes long, expected 1216"
+    );
 }
 
 /// Sets the first 12-bit coefficient of an ML-KEM encapsulation key to q = 3329
@@ -83,20 +108,37 @@ fn set_first_coefficient_to_q(ek: &mut [u8]) {
 fn server_refuses_unreduced_encapsulation_keys() {
     for g in pq::ALL_KX_GROUPS.iter().copied() {
         let m = meta(g);
-        let Some(alg) = m.components.iter().copied().find(|a| a.is_post_quantum()) else { continue };
+        let Some(alg) = m.components.iter().copied().find(|a| a.is_post_quantum()) else {
+            continue;
+        };
         let mut share = client_share(g);
         let off = offset_of(m, alg, true);
         // The unmodified share is accepted...
         assert!(g.start_and_complete(&share).is_ok());
         // ...the one with a coefficient equal to q is not.
         set_first_coefficient_to_q(&mut share[off..]);
-        assert_eq!(g.start_and_complete(&share).err(), Some(INVALID), "{}", m.name);
+        assert_eq!(
+            g.start_and_complete(&share).err(),
+            Some(INVALID),
+            "{}",
+            m.name
+        );
         // The typed error says why.
-        let seeds: Vec<Vec<u8>> = m.components.iter().map(|a| vec![7u8; a.encaps_seed_len()]).collect();
+        let seeds: Vec<Vec<u8>> = m
+            .components
+            .iter()
+            .map(|a| vec![7u8; a.encaps_seed_len()])
+            .collect();
         let seeds: Vec<&[u8]> = seeds.iter().map(|s| &s[..]).collect();
         let err = hazmat::server_encapsulate(m, &share, &seeds).unwrap_err();
         assert!(
-            matches!(err, Error::InvalidKeyShare { fault: KeyShareFault::EncapsulationKeyNotReduced, .. }),
+            matches!(
+                err,
+                Error::InvalidKeyShare {
+                    fault: KeyShareFault::EncapsulationKeyNotReduced,
+                    ..
+                }
+            ),
             "{}: {err}",
             m.name
         );
@@ -106,7 +148,12 @@ fn server_refuses_unreduced_encapsulation_keys() {
         let last = off + ek_len - 3;
         share[last + 1] = (share[last + 1] & 0x0f) | 0xf0; // high coefficient = 0xFFx >= q
         share[last + 2] = 0xff;
-        assert_eq!(g.start_and_complete(&share).err(), Some(INVALID), "{} last coefficient", m.name);
+        assert_eq!(
+            g.start_and_complete(&share).err(),
+            Some(INVALID),
+            "{} last coefficient",
+            m.name
+        );
     }
 }
 
@@ -117,19 +164,23 @@ fn hex32(s: &str) -> Vec<u8> {
 /// Low-order and non-canonical X25519 points that yield an all-zero secret (RFC 7748 §6.1).
 fn x25519_low_order_points() -> Vec<Vec<u8>> {
     vec![
-        vec![0u8; 32],                                                                    // 0
-        hex32("0100000000000000000000000000000000000000000000000000000000000000"),       // 1
-        hex32("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),       // order 8
-        hex32("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),       // order 8
-        hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),       // p - 1
-        hex32("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),       // p
-        hex32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),       // p + 1
-        hex32("0000000000000000000000000000000000000000000000000000000000000080"),       // 0, high bit set
+        vec![0u8; 32],                                                             // 0
+        hex32("0100000000000000000000000000000000000000000000000000000000000000"), // 1
+        hex32("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"), // order 8
+        hex32("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"), // order 8
+        hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p - 1
+        hex32("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p
+        hex32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p + 1
+        hex32("0000000000000000000000000000000000000000000000000000000000000080"), // 0, high bit set
     ]
 }
 
 fn groups_with(alg: Algorithm) -> Vec<&'static dyn SupportedKxGroup> {
-    pq::ALL_KX_GROUPS.iter().copied().filter(|g| meta(*g).components.contains(&alg)).collect()
+    pq::ALL_KX_GROUPS
+        .iter()
+        .copied()
+        .filter(|g| meta(*g).components.contains(&alg))
+        .collect()
 }
 
 #[test]
@@ -141,16 +192,34 @@ fn x25519_low_order_points_are_refused_both_sides() {
         for point in x25519_low_order_points() {
             let mut share = client_share(g);
             share[off_c..off_c + 32].copy_from_slice(&point);
-            assert_eq!(g.start_and_complete(&share).err(), Some(INVALID), "{} server, point {}", m.name, hex::encode(&point));
+            assert_eq!(
+                g.start_and_complete(&share).err(),
+                Some(INVALID),
+                "{} server, point {}",
+                m.name,
+                hex::encode(&point)
+            );
 
             let kx = g.start().unwrap();
             let mut reply = g.start_and_complete(kx.pub_key()).unwrap().pub_key;
             reply[off_s..off_s + 32].copy_from_slice(&point);
-            assert_eq!(kx.complete(&reply).err(), Some(INVALID), "{} client, point {}", m.name, hex::encode(&point));
+            assert_eq!(
+                kx.complete(&reply).err(),
+                Some(INVALID),
+                "{} client, point {}",
+                m.name,
+                hex::encode(&point)
+            );
         }
     }
     let err = hazmat::encapsulate(Algorithm::X25519, &[0u8; 32], &[9u8; 32]).unwrap_err();
-    assert!(matches!(err, Error::InvalidKeyShare { fault: KeyShareFault::AllZeroSharedSecret, .. }));
+    assert!(matches!(
+        err,
+        Error::InvalidKeyShare {
+            fault: KeyShareFault::AllZeroSharedSecret,
+            ..
+        }
+    ));
 }
 
 /// Variants of a valid uncompressed point that TLS must refuse, with the expected fault.
@@ -197,10 +266,24 @@ fn nist_curve_points_must_be_uncompressed_on_curve_and_not_identity() {
         // A compressed point of the compressed length is refused on length.
         let compressed_len = 1 + (alg.public_len() - 1) / 2;
         let err = hazmat::encapsulate(alg, &valid[..compressed_len], &seed).unwrap_err();
-        assert!(matches!(err, Error::InvalidKeyShare { fault: KeyShareFault::Length { .. }, .. }));
+        assert!(matches!(
+            err,
+            Error::InvalidKeyShare {
+                fault: KeyShareFault::Length { .. },
+                ..
+            }
+        ));
         for (point, fault) in bad_points(&valid) {
             let err = hazmat::encapsulate(alg, &point, &seed).unwrap_err();
-            assert_eq!(err, Error::InvalidKeyShare { what: alg.name(), fault }, "{alg} {}", hex::encode(&point));
+            assert_eq!(
+                err,
+                Error::InvalidKeyShare {
+                    what: alg.name(),
+                    fault
+                },
+                "{alg} {}",
+                hex::encode(&point)
+            );
         }
         // Inside every group that uses the curve, both directions.
         for g in groups_with(alg) {
@@ -213,7 +296,12 @@ fn nist_curve_points_must_be_uncompressed_on_curve_and_not_identity() {
             for (point, _) in bad_points(&own) {
                 let mut share = kx.pub_key().to_vec();
                 share[off_c..off_c + point.len()].copy_from_slice(&point);
-                assert_eq!(g.start_and_complete(&share).err(), Some(INVALID), "{} server", m.name);
+                assert_eq!(
+                    g.start_and_complete(&share).err(),
+                    Some(INVALID),
+                    "{} server",
+                    m.name
+                );
             }
             let theirs = reply[off_s..off_s + alg.reply_len()].to_vec();
             for (point, _) in bad_points(&theirs) {
@@ -244,7 +332,12 @@ fn mlkem_ciphertexts_of_the_right_length_use_implicit_rejection() {
 
 /// Runs a handshake of `group` where the client's (or server's) key share is rewritten by
 /// `f`; asserts the other side refuses it with illegal_parameter and no session exists.
-fn assert_refused_in_handshake(g: &'static dyn SupportedKxGroup, client_side_tampered: bool, f: &dyn Fn(&mut Vec<u8>), what: &str) {
+fn assert_refused_in_handshake(
+    g: &'static dyn SupportedKxGroup,
+    client_side_tampered: bool,
+    f: &dyn Fn(&mut Vec<u8>),
+    what: &str,
+) {
     let m = meta(g);
     let code = m.code;
     let out = handshake_with(
@@ -256,23 +349,50 @@ fn assert_refused_in_handshake(g: &'static dyn SupportedKxGroup, client_side_tam
             }
         },
     );
-    let (by_client, err) = out.error.unwrap_or_else(|| panic!("{} {what}: handshake did not fail", m.name));
+    let (by_client, err) = out
+        .error
+        .unwrap_or_else(|| panic!("{} {what}: handshake did not fail", m.name));
     // The refusing side is the receiver of the tampered share.
     assert_eq!(by_client, !client_side_tampered, "{} {what}", m.name);
     assert_eq!(err, INVALID, "{} {what}", m.name);
     let alert = &out.flights.last().unwrap().1;
-    assert_eq!(alert_description(alert), Some(ILLEGAL_PARAMETER), "{} {what}: alert", m.name);
-    assert!(out.client.is_handshaking(), "{} {what}: client must not finish", m.name);
-    assert!(out.server.is_handshaking(), "{} {what}: server must not finish", m.name);
+    assert_eq!(
+        alert_description(alert),
+        Some(ILLEGAL_PARAMETER),
+        "{} {what}: alert",
+        m.name
+    );
+    assert!(
+        out.client.is_handshaking(),
+        "{} {what}: client must not finish",
+        m.name
+    );
+    assert!(
+        out.server.is_handshaking(),
+        "{} {what}: server must not finish",
+        m.name
+    );
 }
 
 #[test]
 fn every_length_error_inside_handshakes_gets_illegal_parameter() {
     for g in pq::ALL_KX_GROUPS.iter().copied() {
         for client_side in [true, false] {
-            assert_refused_in_handshake(g, client_side, &|k| { k.pop(); }, "one byte short");
+            assert_refused_in_handshake(
+                g,
+                client_side,
+                &|k| {
+                    k.pop();
+                },
+                "one byte short",
+            );
             assert_refused_in_handshake(g, client_side, &|k| k.push(0), "one byte long");
-            assert_refused_in_handshake(g, client_side, &|k| k.extend_from_slice(&[0u8; 3000]), "far too long");
+            assert_refused_in_handshake(
+                g,
+                client_side,
+                &|k| k.extend_from_slice(&[0u8; 3000]),
+                "far too long",
+            );
         }
     }
 }
@@ -292,7 +412,9 @@ fn empty_key_share_never_makes_a_session() {
                     }
                 },
             );
-            let (_, err) = out.error.unwrap_or_else(|| panic!("{} empty share accepted", m.name));
+            let (_, err) = out
+                .error
+                .unwrap_or_else(|| panic!("{} empty share accepted", m.name));
             // rustls refuses an empty key_exchange while decoding (decode_error) or we do
             // (illegal_parameter); either way there is no session.
             let alert = alert_description(&out.flights.last().unwrap().1);
@@ -318,22 +440,47 @@ fn invalid_component_values_inside_handshakes_get_illegal_parameter() {
                 Algorithm::X25519 => {
                     for client_side in [true, false] {
                         let off = if client_side { off_c } else { off_s };
-                        assert_refused_in_handshake(g, client_side, &move |k| k[off..off + 32].fill(0), "X25519 zero point");
+                        assert_refused_in_handshake(
+                            g,
+                            client_side,
+                            &move |k| k[off..off + 32].fill(0),
+                            "X25519 zero point",
+                        );
                     }
                 }
                 Algorithm::P256 | Algorithm::P384 => {
                     for client_side in [true, false] {
                         let off = if client_side { off_c } else { off_s };
                         let len = alg.public_len();
-                        assert_refused_in_handshake(g, client_side, &move |k| k[off] = 0x02, "compressed-prefix point");
-                        assert_refused_in_handshake(g, client_side, &move |k| k[off + len - 1] ^= 1, "off-curve point");
-                        assert_refused_in_handshake(g, client_side, &move |k| k[off..off + len].fill(0), "identity encoding");
+                        assert_refused_in_handshake(
+                            g,
+                            client_side,
+                            &move |k| k[off] = 0x02,
+                            "compressed-prefix point",
+                        );
+                        assert_refused_in_handshake(
+                            g,
+                            client_side,
+                            &move |k| k[off + len - 1] ^= 1,
+                            "off-curve point",
+                        );
+                        assert_refused_in_handshake(
+                            g,
+                            client_side,
+                            &move |k| k[off..off + len].fill(0),
+                            "identity encoding",
+                        );
                     }
                 }
                 _ => {
                     // ML-KEM: only the client's encapsulation key can be invalid at the
                     // right length; a ciphertext is subject to implicit rejection.
-                    assert_refused_in_handshake(g, true, &move |k| set_first_coefficient_to_q(&mut k[off_c..]), "coefficient = q");
+                    assert_refused_in_handshake(
+                        g,
+                        true,
+                        &move |k| set_first_coefficient_to_q(&mut k[off_c..]),
+                        "coefficient = q",
+                    );
                 }
             }
         }

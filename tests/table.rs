@@ -8,14 +8,42 @@ fn table_matches_the_specs() {
     use Algorithm::*;
     // (name, code, components in wire order, client share, server share, secret)
     let expected: &[(&str, u16, &[Algorithm], usize, usize, usize)] = &[
-        ("X25519MLKEM768", 0x11ec, &[MlKem768, X25519], 1184 + 32, 1088 + 32, 64),
-        ("SecP256r1MLKEM768", 0x11eb, &[P256, MlKem768], 65 + 1184, 65 + 1088, 64),
-        ("SecP384r1MLKEM1024", 0x11ed, &[P384, MlKem1024], 97 + 1568, 97 + 1568, 80),
+        (
+            "X25519MLKEM768",
+            0x11ec,
+            &[MlKem768, X25519],
+            1184 + 32,
+            1088 + 32,
+            64,
+        ),
+        (
+            "SecP256r1MLKEM768",
+            0x11eb,
+            &[P256, MlKem768],
+            65 + 1184,
+            65 + 1088,
+            64,
+        ),
+        (
+            "SecP384r1MLKEM1024",
+            0x11ed,
+            &[P384, MlKem1024],
+            97 + 1568,
+            97 + 1568,
+            80,
+        ),
         ("MLKEM512", 0x0200, &[MlKem512], 800, 768, 32),
         ("MLKEM768", 0x0201, &[MlKem768], 1184, 1088, 32),
         ("MLKEM1024", 0x0202, &[MlKem1024], 1568, 1568, 32),
         #[cfg(feature = "legacy-kyber")]
-        ("X25519Kyber768Draft00", 0x6399, &[X25519, Kyber768], 32 + 1184, 32 + 1088, 64),
+        (
+            "X25519Kyber768Draft00",
+            0x6399,
+            &[X25519, Kyber768],
+            32 + 1184,
+            32 + 1088,
+            64,
+        ),
         ("x25519", 0x001d, &[X25519], 32, 32, 32),
         ("secp256r1", 0x0017, &[P256], 65, 65, 32),
         ("secp384r1", 0x0018, &[P384], 97, 97, 48),
@@ -43,8 +71,14 @@ fn kinds_and_categories() {
     assert_eq!(k("SecP384r1MLKEM1024").nist_category(), Some(5));
     assert_eq!(k("MLKEM512").nist_category(), Some(1));
     assert_eq!(k("x25519").nist_category(), None);
-    assert_eq!(k("X25519MLKEM768").classical_component(), Some((1, pqhkex::Algorithm::X25519)));
-    assert_eq!(k("SecP256r1MLKEM768").classical_component(), Some((0, pqhkex::Algorithm::P256)));
+    assert_eq!(
+        k("X25519MLKEM768").classical_component(),
+        Some((1, pqhkex::Algorithm::X25519))
+    );
+    assert_eq!(
+        k("SecP256r1MLKEM768").classical_component(),
+        Some((0, pqhkex::Algorithm::P256))
+    );
     assert!(k("x25519").tls12_allowed() && !k("MLKEM768").tls12_allowed());
     assert!(groups::by_name("nonsense").is_none());
 }
