@@ -7,14 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 RUNS="${FUZZ_SMOKE_RUNS:-20000}"
-export RUSTC_BOOTSTRAP=1
-# The fuzz crate is its own workspace; keep its sanitizer builds out of the main target dir.
-export CARGO_TARGET_DIR="$PWD/fuzz/target"
-
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    cargo install cargo-fuzz --locked
+    # Built in a temporary directory of its own (CI exports CARGO_TARGET_DIR for the main crate).
+    env -u CARGO_TARGET_DIR cargo install cargo-fuzz --locked
 fi
 cargo fuzz --version
+
+export RUSTC_BOOTSTRAP=1
+# The fuzz crate is its own workspace; keep its instrumented builds out of the main target dir.
+export CARGO_TARGET_DIR="$PWD/fuzz/target"
 
 cd fuzz
 targets=$(cargo fuzz list)
