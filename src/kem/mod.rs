@@ -33,6 +33,7 @@ pub(crate) mod kyber;
 pub(crate) mod mlkem;
 pub(crate) mod nist;
 pub(crate) mod x25519;
+mod x25519_edwards;
 
 /// A buffer holding secret bytes (component or combined shared secrets); zeroized on drop.
 pub type SecretBuf = Zeroizing<Vec<u8>>;

@@ -1,12 +1,28 @@
-//! X25519 (RFC 7748) via `x25519-dalek`, as a KEM-shaped component.
+//! X25519 (RFC 7748) via `x25519-dalek` and `curve25519-dalek`, as a KEM-shaped component.
 
-use x25519_dalek::{PublicKey, SharedSecret, StaticSecret};
+use subtle::ConstantTimeEq;
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
 
 use super::{check_len, Component, PrivateKey, SecretBuf};
 use crate::error::{Error, KeyShareFault};
 
 /// X25519: 32-byte public keys and shared secrets.
 pub(crate) struct X25519;
+
+/// An X25519 output, zeroized on drop.
+struct SharedSecret(Zeroizing<[u8; 32]>);
+
+impl SharedSecret {
+    fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether the output is not all zeros, compared in constant time.
+    fn was_contributory(&self) -> bool {
+        !bool::from(self.0.ct_eq(&[0u8; 32]))
+    }
+}
 
 impl X25519 {
     /// RFC 7748 §5: X25519(scalar, peer), after the length check only.
@@ -15,7 +31,10 @@ impl X25519 {
         check_len("X25519", peer, 32)?;
         let mut peer_bytes = [0u8; 32];
         peer_bytes.copy_from_slice(peer);
-        Ok(scalar.diffie_hellman(&PublicKey::from(peer_bytes)))
+        // The same function as `scalar.diffie_hellman(..)` (x25519-dalek's Montgomery
+        // ladder), computed in Edwards form where that is faster: see `x25519_edwards`.
+        let k = Zeroizing::new(scalar.to_bytes());
+        Ok(SharedSecret(super::x25519_edwards::x25519(&k, &peer_bytes)))
     }
 
     /// RFC 7748 §6.1: X25519(scalar, peer). Fails on an all-zero result.
