@@ -133,8 +133,90 @@ fn aws_lc(c: &mut Criterion) {
     g.finish();
 }
 
+/// The choices made for pqhkex's components, as interleaved A/B ratios (see
+/// `support::paired`): A is what pqhkex runs now, B what it ran before.
+fn paired_choices() {
+    use libcrux_ml_kem::mlkem768;
+    let mut rows = Vec::new();
+    let k = [0x11u8; 32];
+    let u =
+        *x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([0x22u8; 32])).as_bytes();
+    let point = curve25519_dalek::MontgomeryPoint(u);
+    let (a, b) = support::paired(
+        || {
+            std::hint::black_box(
+                point
+                    .to_edwards(0)
+                    .map(|e| e.mul_clamped(k).to_montgomery()),
+            );
+        },
+        || {
+            std::hint::black_box(point.mul_clamped(k));
+        },
+        20,
+        61,
+    );
+    rows.push((
+        "X25519 dh: Edwards form (curve25519-dalek)".to_string(),
+        "X25519 dh: Montgomery ladder (x25519-dalek)".to_string(),
+        a,
+        b,
+    ));
+    let pair = mlkem768::generate_key_pair([7u8; 64]);
+    let (ct, _) = mlkem768::encapsulate(pair.public_key(), [9u8; 32]);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        use mlkem768::avx2::unpacked as un;
+        let kp = un::generate_key_pair([7u8; 64]);
+        let (a, b) = support::paired(
+            || {
+                std::hint::black_box(un::decapsulate(&kp, &ct));
+            },
+            || {
+                std::hint::black_box(mlkem768::decapsulate(pair.private_key(), &ct));
+            },
+            20,
+            61,
+        );
+        rows.push((
+            "ML-KEM-768 decaps: unpacked key (libcrux AVX2)".to_string(),
+            "ML-KEM-768 decaps: serialized dk (libcrux)".to_string(),
+            a,
+            b,
+        ));
+    }
+    // The whole pqhkex group against the incumbent, for reference in the same table.
+    let (a, b) = support::paired(
+        || {
+            let c = pqhkex::rustls::X25519MLKEM768.start().unwrap();
+            let s = pqhkex::rustls::X25519MLKEM768
+                .start_and_complete(c.pub_key())
+                .unwrap();
+            std::hint::black_box(c.complete(&s.pub_key).unwrap());
+        },
+        || {
+            let kx = rustls::crypto::aws_lc_rs::kx_group::X25519MLKEM768;
+            let c = kx.start().unwrap();
+            let s = kx.start_and_complete(c.pub_key()).unwrap();
+            std::hint::black_box(c.complete(&s.pub_key).unwrap());
+        },
+        10,
+        61,
+    );
+    rows.push((
+        "X25519MLKEM768 full kx: pqhkex".to_string(),
+        "X25519MLKEM768 full kx: rustls aws-lc-rs".to_string(),
+        a,
+        b,
+    ));
+    support::write_paired("paired-choices", &rows);
+}
+
 /// Alternatives measured while choosing pqhkex's components.
 fn candidates(c: &mut Criterion) {
+    if support::measuring() {
+        paired_choices();
+    }
     use libcrux_ml_kem::mlkem768;
     let mut g = c.benchmark_group("candidates");
     // ML-KEM-768: libcrux's serialized-key API (run-time backend choice) vs its
