@@ -3,11 +3,14 @@
 
 use pqhkex::{groups, Algorithm, Kind};
 
+/// (name, code, components in wire order, client share, server share, secret length)
+type Row = (&'static str, u16, &'static [Algorithm], usize, usize, usize);
+
 #[test]
 fn table_matches_the_specs() {
     use Algorithm::*;
     // (name, code, components in wire order, client share, server share, secret)
-    let expected: &[(&str, u16, &[Algorithm], usize, usize, usize)] = &[
+    let expected: &[Row] = &[
         (
             "X25519MLKEM768",
             0x11ec,
