@@ -233,6 +233,17 @@ pub fn server_config_builder(
         .with_protocol_versions(policy.protocol_versions())
 }
 
+/// The TLS codepoints a ClientHello lists in its `supported_groups` extension, in the
+/// client's order (empty when the extension is absent), for logs and inventory.
+pub fn offered_groups(hello: &ClientHello<'_>) -> Vec<u16> {
+    hello
+        .named_groups()
+        .unwrap_or(&[])
+        .iter()
+        .map(|g| u16::from(*g))
+        .collect()
+}
+
 /// Server-side post-quantum preference, for use with [`rustls::server::Acceptor`]
 /// (or `tokio_rustls::LazyConfigAcceptor`).
 ///
@@ -398,12 +409,7 @@ impl PqServerConfigs {
         accepted: ::rustls::server::Accepted,
     ) -> Result<::rustls::ServerConnection, (Error, ::rustls::server::AcceptedAlert)> {
         let hello = accepted.client_hello();
-        let offered: Vec<u16> = hello
-            .named_groups()
-            .unwrap_or(&[])
-            .iter()
-            .map(|g| u16::from(*g))
-            .collect();
+        let offered = offered_groups(&hello);
         let (config, refused) = match self.choose(&hello) {
             Ok(config) => (config, false),
             // Only under RequirePostQuantum: hand rustls a post-quantum-only

@@ -239,12 +239,7 @@ pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> 
     };
     let hello = accepted.client_hello();
     let sni = hello.server_name().map(str::to_string);
-    let offered: Vec<u16> = hello
-        .named_groups()
-        .unwrap_or(&[])
-        .iter()
-        .map(|g| u16::from(*g))
-        .collect();
+    let offered = pqhkex::policy::offered_groups(&hello);
     let mut conn = match chooser.accept(accepted) {
         Ok(c) => c,
         Err((e, mut alert)) => {
