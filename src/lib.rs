@@ -32,6 +32,9 @@
 //! * `aws-lc-rs`: [`aws_lc_rs_provider`] over rustls's aws-lc-rs provider.
 //! * `legacy-kyber`: the obsolete X25519Kyber768Draft00 group (0x6399).
 //! * `hazmat`: [`hazmat`], deterministic entry points for known-answer tests.
+//! * `aws-lc-rs-backend`: run X25519, P-256, P-384 and ML-KEM on aws-lc (a C and
+//!   assembly library, through `aws-lc-rs`) instead of the pure-Rust crates, for speed;
+//!   see [`Backend`]. Off by default.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::integer_division_remainder_used)]
@@ -51,7 +54,7 @@ pub mod xwing;
 pub use error::{Error, KeyShareFault, Side};
 pub use groups::{Group, Kind};
 pub use inspect::ConnectionReport;
-pub use kem::{Algorithm, SecretBuf};
+pub use kem::{Algorithm, Backend, SecretBuf};
 #[cfg(feature = "aws-lc-rs")]
 pub use policy::aws_lc_rs_provider;
 #[cfg(feature = "ring")]

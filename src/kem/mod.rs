@@ -28,6 +28,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, KeyShareFault};
 
+#[cfg(feature = "aws-lc-rs-backend")]
+mod aws_lc;
 #[cfg(feature = "legacy-kyber")]
 pub(crate) mod kyber;
 pub(crate) mod mlkem;
@@ -179,6 +181,52 @@ impl core::fmt::Display for Algorithm {
     }
 }
 
+/// The implementations the key-exchange components run on in this build.
+///
+/// Chosen at compile time by the `aws-lc-rs-backend` feature; [`Backend::CURRENT`] says
+/// which. Inventory tools can record it next to the negotiated group.
+///
+/// ```
+/// use pqhkex::Backend;
+/// # #[cfg(not(feature = "aws-lc-rs-backend"))]
+/// assert_eq!(Backend::CURRENT, Backend::PureRust);
+/// println!("key exchange runs on {}", Backend::CURRENT);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Pure Rust (the default): ML-KEM from `libcrux-ml-kem`, X25519 from
+    /// `curve25519-dalek`, P-256/P-384 from RustCrypto's `p256`/`p384`.
+    PureRust,
+    /// Feature `aws-lc-rs-backend`: X25519, P-256, P-384 and fresh ML-KEM keys and
+    /// encapsulations on aws-lc (through `aws-lc-rs`); seeded ML-KEM (known-answer
+    /// tests), round-3 Kyber768 and X-Wing stay on the pure-Rust code.
+    AwsLcRs,
+}
+
+impl Backend {
+    /// The backend compiled into this build.
+    #[cfg(not(feature = "aws-lc-rs-backend"))]
+    pub const CURRENT: Backend = Backend::PureRust;
+    /// The backend compiled into this build.
+    #[cfg(feature = "aws-lc-rs-backend")]
+    pub const CURRENT: Backend = Backend::AwsLcRs;
+
+    /// A short name: `"pure-rust"` or `"aws-lc-rs"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::PureRust => "pure-rust",
+            Backend::AwsLcRs => "aws-lc-rs",
+        }
+    }
+}
+
+impl core::fmt::Display for Backend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One component, driven as a KEM. See the module documentation.
 pub(crate) trait Component {
     /// The client's private state between `keygen` and `decapsulate`; zeroized on drop.
@@ -226,6 +274,9 @@ pub(crate) enum PrivateKey {
     MlKem1024(<mlkem::MlKem1024 as Component>::PrivateKey),
     #[cfg(feature = "legacy-kyber")]
     Kyber768(<kyber::Kyber768 as Component>::PrivateKey),
+    /// A key held by aws-lc (feature `aws-lc-rs-backend`).
+    #[cfg(feature = "aws-lc-rs-backend")]
+    AwsLc(aws_lc::Key),
 }
 
 /// Runs `$body` with `$C` bound to the [`Component`] type implementing `$alg`.
@@ -277,6 +328,8 @@ impl PrivateKey {
             PrivateKey::MlKem1024(_) => Algorithm::MlKem1024,
             #[cfg(feature = "legacy-kyber")]
             PrivateKey::Kyber768(_) => Algorithm::Kyber768,
+            #[cfg(feature = "aws-lc-rs-backend")]
+            PrivateKey::AwsLc(k) => k.algorithm(),
         }
     }
 
@@ -291,6 +344,8 @@ impl PrivateKey {
             PrivateKey::MlKem1024(k) => mlkem::MlKem1024::decapsulate(k, reply, secret),
             #[cfg(feature = "legacy-kyber")]
             PrivateKey::Kyber768(k) => kyber::Kyber768::decapsulate(k, reply, secret),
+            #[cfg(feature = "aws-lc-rs-backend")]
+            PrivateKey::AwsLc(k) => aws_lc::decapsulate(k, reply, secret),
         }
     }
 }
@@ -358,6 +413,10 @@ pub(crate) fn keygen(
     seed: Seed<'_>,
     public: &mut Vec<u8>,
 ) -> Result<PrivateKey, Error> {
+    #[cfg(feature = "aws-lc-rs-backend")]
+    if let Some(result) = aws_lc::keygen(algorithm, seed, public) {
+        return result;
+    }
     with_component!(algorithm, C => {
         with_seed(seed, algorithm.keygen_seed_len(), algorithm, |s| {
             C::keygen(s, public).map(C::wrap)
@@ -373,6 +432,10 @@ pub(crate) fn encapsulate(
     reply: &mut Vec<u8>,
     secret: &mut SecretBuf,
 ) -> Result<(), Error> {
+    #[cfg(feature = "aws-lc-rs-backend")]
+    if let Some(result) = aws_lc::encapsulate(algorithm, peer_public, seed, reply, secret) {
+        return result;
+    }
     with_component!(algorithm, C => {
         with_seed(seed, algorithm.encaps_seed_len(), algorithm, |s| {
             C::encapsulate(peer_public, s, reply, secret)

@@ -1,0 +1,191 @@
+//! The aws-lc-rs component backend (feature `aws-lc-rs-backend`), checked against
+//! independent implementations.
+//!
+//! Under the feature, fresh ML-KEM keys and encapsulations (the TLS path) come from aws-lc,
+//! which cannot be driven by FIPS 203 seeds, so the known-answer suites cannot reach them.
+//! Instead every aws-lc operation is checked here against the RustCrypto `ml-kem` crate
+//! (the oracle of tests/kat_differential_mlkem.rs) and against pqhkex's own seeded
+//! libcrux path, in both directions, with implicit rejection. The ECDH components run on
+//! aws-lc for seeded keys too, so the Wycheproof and RFC 7748 suites already cover them;
+//! here fresh aws-lc keys are also checked against x25519-dalek, p256 and p384.
+#![cfg(feature = "aws-lc-rs-backend")]
+#![allow(deprecated)] // ml-kem calls the expanded (FIPS 203 `dk`) encoding deprecated.
+
+use ml_kem::array::Array;
+use ml_kem::{Decapsulate, ExpandedKeyEncoding, KeyExport};
+use pqhkex::{hazmat, Algorithm, Backend};
+use rustls::crypto::SupportedKxGroup;
+use sha3::digest::{ExtendableOutput, Update, XofReader};
+use sha3::Shake128;
+
+const ITERATIONS: usize = 100;
+
+#[test]
+fn backend_is_aws_lc() {
+    assert_eq!(Backend::CURRENT, Backend::AwsLcRs);
+    assert_eq!(Backend::CURRENT.to_string(), "aws-lc-rs");
+}
+
+/// Checks one ML-KEM group both ways against `ml-kem` and the seeded libcrux path.
+macro_rules! mlkem_against_oracle {
+    ($test:ident, $m:ident, $kx:expr, $alg:expr) => {
+        #[test]
+        fn $test() {
+            let (kx, alg): (&dyn SupportedKxGroup, Algorithm) = ($kx, $alg);
+            let mut rng = Shake128::default()
+                .chain(b"pqhkex aws-lc backend test")
+                .chain(alg.name().as_bytes())
+                .finalize_xof();
+            for i in 0..ITERATIONS {
+                let mut m = [0u8; 32];
+                let mut seed = [0u8; 64];
+                rng.read(&mut m);
+                rng.read(&mut seed);
+
+                // Client on aws-lc: its ek must be a valid FIPS 203 key that the oracle
+                // and libcrux accept, and it must decapsulate what they encapsulate.
+                let client = kx.start().unwrap();
+                let ek = client.pub_key().to_vec();
+                assert_eq!(ek.len(), alg.public_len());
+                let oracle_ek = ml_kem::$m::EncapsulationKey::new(&Array::try_from(&ek[..]).unwrap())
+                    .expect("ml-kem refused an aws-lc encapsulation key");
+                let (oc, ok) = oracle_ek.encapsulate_deterministic(&Array::from(m));
+                let (c, k) = hazmat::encapsulate(alg, &ek, &m).unwrap();
+                assert_eq!((&c[..], &k[..]), (&oc[..], &ok[..]), "{alg} {i}: libcrux vs ml-kem");
+                let got = client.complete(&c).unwrap();
+                assert_eq!(got.secret_bytes(), &k[..], "{alg} {i}: aws-lc decapsulation");
+
+                // Implicit rejection (FIPS 203 Algorithm 18): a modified ciphertext of the
+                // right length is not an error, and gives some other secret.
+                let client2 = kx.start().unwrap();
+                let ek2 = client2.pub_key().to_vec();
+                let (c2, k2) = hazmat::encapsulate(alg, &ek2, &m).unwrap();
+                let mut bad2 = c2.clone();
+                let at = i % bad2.len();
+                bad2[at] ^= 0x01;
+                let r1 = client2.complete(&bad2).unwrap();
+                assert_ne!(r1.secret_bytes(), &k2[..], "{alg} {i}: modified ciphertext accepted");
+                assert_eq!(r1.secret_bytes().len(), 32);
+
+                // Server on aws-lc, client from a seed (oracle and libcrux): both must
+                // recover the secret of aws-lc's ciphertext.
+                let oracle_dk = ml_kem::$m::DecapsulationKey::from_seed(Array::from(seed));
+                let oracle_ek = oracle_dk.encapsulation_key().to_bytes();
+                let (dk, ek) = hazmat::keygen(alg, &seed).unwrap();
+                assert_eq!(&ek[..], &oracle_ek[..]);
+                assert_eq!(&dk[..], &oracle_dk.to_expanded_bytes()[..]);
+                let server = kx.start_and_complete(&ek).unwrap();
+                assert_eq!(server.pub_key.len(), alg.reply_len());
+                let ct = Array::try_from(&server.pub_key[..]).unwrap();
+                assert_eq!(
+                    &oracle_dk.decapsulate(&ct)[..],
+                    server.secret.secret_bytes(),
+                    "{alg} {i}: aws-lc encapsulation vs ml-kem"
+                );
+                assert_eq!(
+                    &hazmat::decapsulate(alg, &dk, &server.pub_key).unwrap()[..],
+                    server.secret.secret_bytes(),
+                    "{alg} {i}: aws-lc encapsulation vs libcrux"
+                );
+            }
+        }
+    };
+}
+
+mlkem_against_oracle!(
+    mlkem512_against_oracle,
+    ml_kem_512,
+    pqhkex::rustls::MLKEM512,
+    Algorithm::MlKem512
+);
+mlkem_against_oracle!(
+    mlkem768_against_oracle,
+    ml_kem_768,
+    pqhkex::rustls::MLKEM768,
+    Algorithm::MlKem768
+);
+mlkem_against_oracle!(
+    mlkem1024_against_oracle,
+    ml_kem_1024,
+    pqhkex::rustls::MLKEM1024,
+    Algorithm::MlKem1024
+);
+
+/// The hybrid: an aws-lc X25519MLKEM768 client and server agree, and the combined secret
+/// is the ML-KEM secret followed by the X25519 secret (RFC 10024 §3.1.4 order), checked
+/// with the oracles on the server side.
+#[test]
+fn x25519mlkem768_against_oracles() {
+    let kx = pqhkex::rustls::X25519MLKEM768;
+    for i in 0..ITERATIONS {
+        let client = kx.start().unwrap();
+        let share = client.pub_key().to_vec();
+        assert_eq!(share.len(), 1184 + 32);
+        // Server side by the oracles: ml-kem encapsulation, x25519-dalek ECDH.
+        let m = [i as u8; 32];
+        let ek =
+            ml_kem::ml_kem_768::EncapsulationKey::new(&Array::try_from(&share[..1184]).unwrap())
+                .unwrap();
+        let (ct, k_mlkem) = ek.encapsulate_deterministic(&Array::from(m));
+        let server_x = x25519_dalek::StaticSecret::from([i as u8 | 1; 32]);
+        let mut client_x = [0u8; 32];
+        client_x.copy_from_slice(&share[1184..]);
+        let k_x = server_x.diffie_hellman(&x25519_dalek::PublicKey::from(client_x));
+        let mut reply = ct.to_vec();
+        reply.extend_from_slice(x25519_dalek::PublicKey::from(&server_x).as_bytes());
+        let mut expected = k_mlkem.to_vec();
+        expected.extend_from_slice(k_x.as_bytes());
+        assert_eq!(
+            client.complete(&reply).unwrap().secret_bytes(),
+            &expected[..],
+            "{i}"
+        );
+
+        // And aws-lc against itself through rustls's calling pattern.
+        let client = kx.start().unwrap();
+        let server = kx.start_and_complete(client.pub_key()).unwrap();
+        assert_eq!(
+            client.complete(&server.pub_key).unwrap().secret_bytes(),
+            server.secret.secret_bytes()
+        );
+    }
+}
+
+/// Fresh aws-lc ECDH keys against RustCrypto's p256/p384 and x25519-dalek.
+#[test]
+fn ecdh_against_rustcrypto() {
+    use p256::elliptic_curve::sec1::ToSec1Point;
+    for i in 1..=ITERATIONS as u8 {
+        // X25519.
+        let client = pqhkex::rustls::X25519.start().unwrap();
+        let peer = x25519_dalek::StaticSecret::from([i; 32]);
+        let mut pk = [0u8; 32];
+        pk.copy_from_slice(client.pub_key());
+        let expected = peer.diffie_hellman(&x25519_dalek::PublicKey::from(pk));
+        let got = client
+            .complete(x25519_dalek::PublicKey::from(&peer).as_bytes())
+            .unwrap();
+        assert_eq!(got.secret_bytes(), expected.as_bytes());
+
+        // P-256.
+        let client = pqhkex::rustls::SECP256R1.start().unwrap();
+        assert_eq!(client.pub_key().len(), 65);
+        assert_eq!(client.pub_key()[0], 0x04);
+        let peer = p256::SecretKey::from_bytes(&[i; 32].into()).unwrap();
+        let client_pk = p256::PublicKey::from_sec1_bytes(client.pub_key()).unwrap();
+        let expected = p256::ecdh::diffie_hellman(peer.to_nonzero_scalar(), client_pk.as_affine());
+        let reply = peer.public_key().as_affine().to_sec1_point(false);
+        let got = client.complete(reply.as_bytes()).unwrap();
+        assert_eq!(got.secret_bytes(), expected.raw_secret_bytes().as_slice());
+
+        // P-384.
+        let client = pqhkex::rustls::SECP384R1.start().unwrap();
+        assert_eq!(client.pub_key().len(), 97);
+        let peer = p384::SecretKey::from_bytes(&[i; 48].into()).unwrap();
+        let client_pk = p384::PublicKey::from_sec1_bytes(client.pub_key()).unwrap();
+        let expected = p384::ecdh::diffie_hellman(peer.to_nonzero_scalar(), client_pk.as_affine());
+        let reply = peer.public_key().as_affine().to_sec1_point(false);
+        let got = client.complete(reply.as_bytes()).unwrap();
+        assert_eq!(got.secret_bytes(), expected.raw_secret_bytes().as_slice());
+    }
+}
