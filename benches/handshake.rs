@@ -70,7 +70,7 @@ fn footprint() {
         .unwrap();
         rows.push(row);
     }
-    let path = support::output_dir().join("footprint.json");
+    let path = support::output_file("footprint");
     std::fs::write(&path, format!("[\n{}\n]\n", rows.join(",\n"))).unwrap();
     eprintln!("wrote {}", path.display());
 }
@@ -87,16 +87,19 @@ fn paired_ratios() {
     };
     let mut pairs = vec![
         (
-            find("pqhkex", "X25519MLKEM768"),
+            find(support::pqhkex(), "X25519MLKEM768"),
             find("aws-lc-rs", "x25519"),
         ),
-        (find("pqhkex", "X25519MLKEM768"), find("pqhkex", "x25519")),
+        (
+            find(support::pqhkex(), "X25519MLKEM768"),
+            find(support::pqhkex(), "x25519"),
+        ),
         (
             find("aws-lc-rs", "X25519MLKEM768"),
             find("aws-lc-rs", "x25519"),
         ),
     ];
-    for p in all.iter().filter(|w| w.implementation == "pqhkex") {
+    for p in all.iter().filter(|w| w.implementation == support::pqhkex()) {
         pairs.push((Some(*p), find("aws-lc-rs", p.group)));
     }
     let mut rows = Vec::new();

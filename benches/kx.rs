@@ -32,7 +32,7 @@ fn check(kx: &dyn SupportedKxGroup) {
 fn paired_ratios() {
     let all = support::contenders();
     let mut rows = Vec::new();
-    for p in all.iter().filter(|w| w.implementation == "pqhkex") {
+    for p in all.iter().filter(|w| w.implementation == support::pqhkex()) {
         let Some(a) = all
             .iter()
             .find(|w| w.implementation == "aws-lc-rs" && w.group == p.group)

@@ -39,7 +39,9 @@ GROUP_ORDER = [
     "secp384r1",
 ]
 INCUMBENT = "aws-lc-rs"
-COLORS = {"pqhkex": "#2b6cb0", "aws-lc-rs": "#dd6b20", "ring": "#718096"}
+# pqhkex's rows: default build, and the second run with the `aws-lc-rs-backend` feature.
+BACKEND = "pqhkex-aws-lc"
+COLORS = {"pqhkex": "#2b6cb0", BACKEND: "#38a169", "aws-lc-rs": "#dd6b20", "ring": "#718096"}
 
 
 def load_results(criterion_dir: Path, since: float) -> dict:
@@ -94,15 +96,26 @@ def table(header: list, rows: list) -> str:
 
 
 def versus_table(rows: dict, what: str) -> str:
-    """One line per group: pqhkex, aws-lc-rs, ring medians and pqhkex/aws-lc-rs ratio."""
+    """One line per group: the medians of pqhkex (both backends), aws-lc-rs and ring, and
+    each pqhkex build's ratio to aws-lc-rs."""
     body = []
     for g in groups_in(rows):
         p = rows.get(("pqhkex", g))
+        b = rows.get((BACKEND, g))
         a = rows.get((INCUMBENT, g))
         r = rows.get(("ring", g))
-        body.append([g, us(p), us(a), us(r), ratio(p, a)])
+        body.append([g, us(p), us(b), us(a), us(r), ratio(p, a), ratio(b, a)])
     return table(
-        [f"group ({what})", "pqhkex µs", "aws-lc-rs µs", "ring µs", "pqhkex / aws-lc-rs"], body
+        [
+            f"group ({what})",
+            "pqhkex µs",
+            "pqhkex-aws-lc µs",
+            "aws-lc-rs µs",
+            "ring µs",
+            "pqhkex / aws-lc-rs",
+            "pqhkex-aws-lc / aws-lc-rs",
+        ],
+        body,
     )
 
 
@@ -122,8 +135,11 @@ def machine(stamp: Path) -> list:
     except OSError:
         rustc = "unknown"
     lines.append(f"* Compiler: {rustc}; `cargo bench` (release profile)")
-    features = os.environ.get("PQHKEX_BENCH_FEATURES", "")
-    lines.append(f"* pqhkex features: default{(' + ' + features) if features else ''}")
+    lines.append(
+        "* pqhkex builds: default features (rows `pqhkex`: pure-Rust components), then "
+        "`--features aws-lc-rs-backend` for the key-exchange and handshake suites (rows "
+        "`pqhkex-aws-lc`); each build's ratios come from its own process"
+    )
     if stamp.exists():
         s = stamp.read_text().splitlines()
         if len(s) >= 2:
@@ -141,7 +157,7 @@ def machine(stamp: Path) -> list:
 def bar_chart(title: str, rows: dict, path: Path) -> None:
     """Horizontal grouped bars, one cluster per group, one bar per implementation."""
     groups = groups_in(rows)
-    impls = [i for i in ("pqhkex", INCUMBENT, "ring") if any((i, g) in rows for g in groups)]
+    impls = [i for i in ("pqhkex", BACKEND, INCUMBENT, "ring") if any((i, g) in rows for g in groups)]
     bar_h, gap, left, right, top = 14, 10, 170, 90, 50
     width = 760
     plot_w = width - left - right
@@ -172,7 +188,7 @@ def bar_chart(title: str, rows: dict, path: Path) -> None:
     for i in impls:
         legend.append(f'<rect x="{lx}" y="24" width="12" height="12" fill="{COLORS[i]}"/>')
         legend.append(f'<text x="{lx + 16}" y="34" font-size="12">{html.escape(i)}</text>')
-        lx += 110
+        lx += 130
     height = y + 20
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -186,6 +202,8 @@ def bar_chart(title: str, rows: dict, path: Path) -> None:
 
 
 def verdict(r, limit: float) -> str:
+    if limit == float("inf"):
+        return "no target"
     if r is None:
         return "not measured"
     return "met" if r <= limit else f"NOT met ({r - limit:+.2f}x over)"
@@ -193,34 +211,57 @@ def verdict(r, limit: float) -> str:
 
 def targets(kx: dict, hs: dict, pkx: list, phs: list) -> str:
     """Each target with the criterion-median ratio and the interleaved ratio; the status
-    follows the interleaved one (the sturdier on a loaded machine) when there is one."""
-    features = os.environ.get("PQHKEX_BENCH_FEATURES", "")
+    follows the interleaved one (the sturdier on a loaded machine) when there is one.
+    `pkx` and `phs` hold the interleaved rows of both builds."""
     rows = []
-    label = "features: " + (features or "default")
-    limit = 0.9 if "aws-lc-backend" in features else 1.0
-    p, a = kx.get(("pqhkex", "X25519MLKEM768")), kx.get((INCUMBENT, "X25519MLKEM768"))
-    inter = paired_ratio(pkx, "pqhkex/X25519MLKEM768", "aws-lc-rs/X25519MLKEM768")
-    med = p / a if p and a else None
-    rows.append(
-        [
-            f"full X25519MLKEM768 key exchange ≤ {limit:.1f}x rustls+aws-lc-rs ({label})",
-            ratio(p, a),
-            f"{inter:.2f}x" if inter else "–",
-            verdict(inter if inter else med, limit),
-        ]
-    )
-    for base in (("aws-lc-rs", "x25519"), ("pqhkex", "x25519")):
-        hp, hb = hs.get(("pqhkex", "X25519MLKEM768")), hs.get(base)
-        inter = paired_ratio(phs, "pqhkex/X25519MLKEM768", "/".join(base))
-        med = hp / hb if hp and hb else None
+
+    def row(text, a_key, b_key, rows_, paired, limit):
+        a, b = rows_.get(a_key), rows_.get(b_key)
+        inter = paired_ratio(paired, "/".join(a_key), "/".join(b_key))
+        med = a / b if a and b else None
         rows.append(
             [
-                f"full handshake, pqhkex X25519MLKEM768 ≤ 1.10x {base[0]} x25519 (same base)",
-                ratio(hp, hb),
+                text,
+                ratio(a, b),
                 f"{inter:.2f}x" if inter else "–",
-                verdict(inter if inter else med, 1.10),
+                verdict(inter if inter else med, limit),
             ]
         )
+
+    row(
+        "full X25519MLKEM768 key exchange, default build ≤ 1.0x rustls+aws-lc-rs",
+        ("pqhkex", "X25519MLKEM768"),
+        (INCUMBENT, "X25519MLKEM768"),
+        kx,
+        pkx,
+        1.0,
+    )
+    row(
+        "full X25519MLKEM768 key exchange, `aws-lc-rs-backend` ≤ 0.9x rustls+aws-lc-rs",
+        (BACKEND, "X25519MLKEM768"),
+        (INCUMBENT, "X25519MLKEM768"),
+        kx,
+        pkx,
+        0.9,
+    )
+    for imp in ("pqhkex", BACKEND):
+        for base in ((INCUMBENT, "x25519"), (imp, "x25519")):
+            row(
+                f"full handshake, {imp} X25519MLKEM768 ≤ 1.10x {base[0]} x25519 (same base)",
+                (imp, "X25519MLKEM768"),
+                base,
+                hs,
+                phs,
+                1.10,
+            )
+    row(
+        "for comparison: aws-lc-rs X25519MLKEM768 handshake / aws-lc-rs x25519 (no target)",
+        (INCUMBENT, "X25519MLKEM768"),
+        (INCUMBENT, "x25519"),
+        hs,
+        phs,
+        float("inf"),
+    )
     return table(["target", "ratio of criterion medians", "interleaved ratio", "status"], rows)
 
 
@@ -244,10 +285,21 @@ def paired_ratio(rows: list, a: str, b: str):
     return None
 
 
-def footprint_table(path: Path) -> str:
-    if not path.exists():
+def footprint_table(paths: list) -> str:
+    data = []
+    for path in paths:
+        if path.exists():
+            data += json.loads(path.read_text())
+    if not data:
         return "_No footprint file: run the `handshake` bench._"
-    data = json.loads(path.read_text())
+    # The incumbents' rows appear in both builds' files; keep one of each.
+    seen, unique = set(), []
+    for r in data:
+        key = (r["implementation"], r["group"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    data = unique
     data.sort(key=lambda r: (group_key(r["group"]), r["implementation"]))
     body = [
         [
@@ -316,8 +368,12 @@ def main() -> int:
         print("no criterion results from the latest run under", criterion_dir, file=sys.stderr)
         return 1
 
-    pkx = load_paired(criterion_dir / "pqhkex" / "paired-kx.json", since)
-    phs = load_paired(criterion_dir / "pqhkex" / "paired-handshake.json", since)
+    out_dir = criterion_dir / "pqhkex"
+    pkx_default = load_paired(out_dir / "paired-kx.json", since)
+    pkx_backend = load_paired(out_dir / "paired-kx-aws-lc.json", since)
+    phs_default = load_paired(out_dir / "paired-handshake.json", since)
+    phs_backend = load_paired(out_dir / "paired-handshake-aws-lc.json", since)
+    pkx, phs = pkx_default + pkx_backend, phs_default + phs_backend
     kx = split_ids(results, "kx")
     hs = split_ids(results, "handshake")
     hr = split_ids(results, "handshake-resumed")
@@ -347,13 +403,21 @@ def main() -> int:
         "",
         "### Interleaved A/B ratios",
         "",
-        "Key exchange:",
+        "Key exchange, default build:",
         "",
-        paired_table(pkx),
+        paired_table(pkx_default),
         "",
-        "Full handshake:",
+        "Key exchange, `aws-lc-rs-backend` build:",
         "",
-        paired_table(phs),
+        paired_table(pkx_backend),
+        "",
+        "Full handshake, default build:",
+        "",
+        paired_table(phs_default),
+        "",
+        "Full handshake, `aws-lc-rs-backend` build:",
+        "",
+        paired_table(phs_backend),
         "",
         "### Full key exchange per group",
         "",
@@ -382,7 +446,8 @@ def main() -> int:
         "",
         "### Primitives",
         "",
-        "pqhkex through `hazmat` (the TLS code path, peer-input checks included); aws-lc-rs called directly.",
+        "Default build. pqhkex through `hazmat` (the TLS code path, peer-input checks "
+        "included); aws-lc-rs called directly.",
         "",
         primitives_table(split_ids(results, "primitives")),
         "",
@@ -393,7 +458,7 @@ def main() -> int:
         "binary): aws-lc's and *ring*'s C code allocate with `malloc` directly, which it does "
         "not see, so their rows under-count.",
         "",
-        footprint_table(criterion_dir / "pqhkex" / "footprint.json"),
+        footprint_table([out_dir / "footprint.json", out_dir / "footprint-aws-lc.json"]),
         "",
         "### Candidates measured for the components",
         "",

@@ -10,10 +10,27 @@ use rustls::crypto::{aws_lc_rs, ring, CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
+/// The label of pqhkex's rows: `pqhkex` with the default (pure-Rust) components,
+/// `pqhkex-aws-lc` when the suite is built with the `aws-lc-rs-backend` feature.
+pub fn pqhkex() -> &'static str {
+    match pqhkex::Backend::CURRENT {
+        pqhkex::Backend::PureRust => "pqhkex",
+        _ => "pqhkex-aws-lc",
+    }
+}
+
+/// The name of one of the suite's own output files (`name.json`), with a `-aws-lc`
+/// suffix under the `aws-lc-rs-backend` feature, so that the two runs of
+/// scripts/bench-report do not overwrite each other.
+pub fn output_file(name: &str) -> std::path::PathBuf {
+    let suffix = if pqhkex() == "pqhkex" { "" } else { "-aws-lc" };
+    output_dir().join(format!("{name}{suffix}.json"))
+}
+
 /// One key-exchange group under test: who implements it, and its IANA name.
 #[derive(Clone, Copy)]
 pub struct Contender {
-    /// `pqhkex`, `aws-lc-rs` or `ring` (the rustls built-in providers).
+    /// [`pqhkex()`], `aws-lc-rs` or `ring` (the rustls built-in providers).
     pub implementation: &'static str,
     /// IANA group name, as in `pqhkex::groups`.
     pub group: &'static str,
@@ -35,7 +52,7 @@ pub fn contenders() -> Vec<Contender> {
             let code = u16::from(kx.name());
             let group = pqhkex::groups::by_code(code).expect("table entry");
             Contender {
-                implementation: "pqhkex",
+                implementation: pqhkex(),
                 group: group.name,
                 kx: *kx,
             }
@@ -257,7 +274,8 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// Writes the results of [`paired`] comparisons as `target/criterion/pqhkex/<name>.json`.
+/// Writes the results of [`paired`] comparisons as `target/criterion/pqhkex/<name>.json`
+/// (see [`output_file`]).
 pub fn write_paired(name: &str, rows: &[(String, String, f64, f64)]) {
     let body: Vec<String> = rows
         .iter()
@@ -265,7 +283,7 @@ pub fn write_paired(name: &str, rows: &[(String, String, f64, f64)]) {
             format!("{{\"a\":\"{a}\",\"b\":\"{b}\",\"a_ns\":{ta:.1},\"b_ns\":{tb:.1}}}")
         })
         .collect();
-    let path = output_dir().join(format!("{name}.json"));
+    let path = output_file(name);
     std::fs::write(&path, format!("[\n{}\n]\n", body.join(",\n"))).unwrap();
     eprintln!("wrote {}", path.display());
 }
