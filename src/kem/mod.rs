@@ -12,9 +12,10 @@
 //!   the same shared secret.
 //!
 //! ECDH fits that shape with `encapsulate` = "generate an ephemeral scalar and
-//! multiply". Randomness always comes from the operating system ([`fill_random`]);
-//! the seeded entry points exist so that known-answer tests can drive the very same
-//! code (see [`crate::hazmat`]).
+//! multiply". Randomness comes from the operating system ([`fill_random`]), or, under
+//! the `aws-lc-rs-backend` feature, from aws-lc's generator for the components it runs
+//! (`aws_lc`); the seeded entry points exist so that known-answer tests can drive the
+//! very same code (see [`crate::hazmat`]).
 //!
 //! Every function here appends its public output to a caller-provided buffer and
 //! its secret output to a [`SecretBuf`], so that a hybrid group concatenates
