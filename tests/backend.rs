@@ -36,6 +36,7 @@ macro_rules! mlkem_against_oracle {
                 .chain(b"pqhkex aws-lc backend test")
                 .chain(alg.name().as_bytes())
                 .finalize_xof();
+            let mut refused = 0;
             for i in 0..ITERATIONS {
                 let mut m = [0u8; 32];
                 let mut seed = [0u8; 64];
@@ -87,7 +88,44 @@ macro_rules! mlkem_against_oracle {
                     server.secret.secret_bytes(),
                     "{alg} {i}: aws-lc encapsulation vs libcrux"
                 );
+
+                // FIPS 203 §7.2 modulus check on the aws-lc path: one coefficient of t̂
+                // overwritten by a random 12-bit value (≥ q = 3329 about a fifth of the
+                // time). aws-lc must refuse exactly the keys the oracle refuses, with the
+                // error that becomes illegal_parameter.
+                let mut pick = [0u8; 4];
+                rng.read(&mut pick);
+                let coefficients = (alg.public_len() - 32) / 3 * 2;
+                let index = usize::from(u16::from_le_bytes([pick[0], pick[1]])) % coefficients;
+                let value = u16::from_le_bytes([pick[2], pick[3]]) & 0x0fff;
+                let mut bad = ek.clone();
+                let at = index / 2 * 3;
+                if index % 2 == 0 {
+                    bad[at] = value as u8;
+                    bad[at + 1] = (bad[at + 1] & 0xf0) | (value >> 8) as u8;
+                } else {
+                    bad[at + 1] = (bad[at + 1] & 0x0f) | ((value & 0x0f) << 4) as u8;
+                    bad[at + 2] = (value >> 4) as u8;
+                }
+                let oracle_accepts =
+                    ml_kem::$m::EncapsulationKey::new(&Array::try_from(&bad[..]).unwrap()).is_ok();
+                assert_eq!(oracle_accepts, value < 3329);
+                match kx.start_and_complete(&bad) {
+                    Ok(_) => assert!(oracle_accepts, "{alg} {i}: coefficient {value} accepted"),
+                    Err(e) => {
+                        assert!(!oracle_accepts, "{alg} {i}: coefficient {value} refused");
+                        assert_eq!(
+                            e,
+                            rustls::Error::PeerMisbehaved(
+                                rustls::PeerMisbehaved::InvalidKeyShare
+                            ),
+                            "{alg} {i}"
+                        );
+                        refused += 1;
+                    }
+                }
             }
+            assert!(refused > 0, "{alg}: no unreduced key drawn");
         }
     };
 }
