@@ -9,6 +9,8 @@
 //! 12-bit value (≥ q = 3329 in about a fifth of the cases, which FIPS 203 §7.2 rejects).
 #![allow(deprecated)] // ml-kem calls the expanded (FIPS 203 `dk`) encoding deprecated.
 
+mod common;
+
 use ml_kem::array::Array;
 use ml_kem::{Decapsulate, ExpandedKeyEncoding, KeyExport};
 use pqhkex::{hazmat, Algorithm, Error, KeyShareFault};
@@ -83,14 +85,7 @@ macro_rules! differential {
         let index = (u16::from_le_bytes([pick[0], pick[1]]) as usize) % coefficients;
         let value = u16::from_le_bytes([pick[2], pick[3]]) & 0x0fff;
         let mut bad = ek.clone();
-        let at = index / 2 * 3;
-        if index % 2 == 0 {
-            bad[at] = value as u8;
-            bad[at + 1] = (bad[at + 1] & 0xf0) | (value >> 8) as u8;
-        } else {
-            bad[at + 1] = (bad[at + 1] & 0x0f) | ((value & 0x0f) << 4) as u8;
-            bad[at + 2] = (value >> 4) as u8;
-        }
+        common::set_ek_coefficient(&mut bad, index, value);
         let ours = hazmat::encapsulate(alg, &bad, &m);
         let theirs = oracle_encaps(&bad, &m);
         match (&ours, &theirs) {

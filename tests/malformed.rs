@@ -97,11 +97,9 @@ fn length_errors_name_the_expected_length() {
     );
 }
 
-/// Sets the first 12-bit coefficient of an ML-KEM encapsulation key to q = 3329
-/// (FIPS 203 ByteEncode_12: little-endian, two coefficients per three bytes).
+/// Sets the first 12-bit coefficient of an ML-KEM encapsulation key to q = 3329.
 fn set_first_coefficient_to_q(ek: &mut [u8]) {
-    ek[0] = (3329 & 0xff) as u8;
-    ek[1] = (ek[1] & 0xf0) | ((3329 >> 8) as u8);
+    common::set_ek_coefficient(ek, 0, 3329);
 }
 
 #[test]

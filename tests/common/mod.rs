@@ -11,6 +11,21 @@ use rustls::{
     ClientConfig, ClientConnection, Connection, RootCertStore, ServerConfig, ServerConnection,
 };
 
+/// Overwrites coefficient `index` of the t̂ part of an ML-KEM encapsulation key with the
+/// 12-bit `value`. FIPS 203 ByteEncode_12 (Algorithm 5) packs two coefficients into three
+/// bytes, little-endian: coefficient 2i in byte 3i and the low half of byte 3i+1,
+/// coefficient 2i+1 in the high half of byte 3i+1 and byte 3i+2.
+pub fn set_ek_coefficient(ek: &mut [u8], index: usize, value: u16) {
+    let at = index / 2 * 3;
+    if index % 2 == 0 {
+        ek[at] = value as u8;
+        ek[at + 1] = (ek[at + 1] & 0xf0) | (value >> 8) as u8;
+    } else {
+        ek[at + 1] = (ek[at + 1] & 0x0f) | ((value & 0x0f) << 4) as u8;
+        ek[at + 2] = (value >> 4) as u8;
+    }
+}
+
 /// A self-signed ECDSA P-256 certificate for "localhost", made once per test binary.
 pub fn cert() -> &'static (CertificateDer<'static>, PrivateKeyDer<'static>) {
     static CERT: OnceLock<(CertificateDer<'static>, PrivateKeyDer<'static>)> = OnceLock::new();
