@@ -109,18 +109,15 @@ fn push_public(
 
 /// Checks the encoding of a peer's ECDH share before aws-lc parses it.
 fn check_ecdh_peer(algorithm: Algorithm, peer: &[u8]) -> Result<(), Error> {
-    // RFC 8446 §4.2.8.2 / RFC 7748 §5: an X25519 share is exactly 32 bytes; a NIST
-    // share is exactly the uncompressed point (65 or 97 bytes).
-    check_len(algorithm.name(), peer, algorithm.public_len())?;
-    // RFC 8446 §4.2.8.2: only the uncompressed form `0x04 ‖ X ‖ Y` is allowed; aws-lc
-    // would also parse a compressed point.
-    if algorithm != Algorithm::X25519 && peer[0] != 0x04 {
-        return Err(Error::InvalidKeyShare {
-            what: algorithm.name(),
-            fault: KeyShareFault::PointNotUncompressed,
-        });
+    let (what, len) = (algorithm.name(), algorithm.public_len());
+    if algorithm == Algorithm::X25519 {
+        // RFC 8446 §4.2.8.2 / RFC 7748 §5: an X25519 share is exactly 32 bytes.
+        check_len(what, peer, len)
+    } else {
+        // RFC 8446 §4.2.8.2: exactly the uncompressed point; aws-lc would also parse a
+        // compressed one.
+        super::nist::check_uncompressed(what, peer, len)
     }
-    Ok(())
 }
 
 /// ECDH with aws-lc, appending the shared secret (X25519: RFC 7748 §6.1 output; NIST:
@@ -205,7 +202,7 @@ pub(crate) fn encapsulate(
         // RFC 10024 §3.1.2, draft-ietf-tls-mlkem §4.2: the client share must have exactly
         // the encapsulation-key length (FIPS 203 §7.2 type check).
         check_len(algorithm.name(), peer_public, algorithm.public_len())?;
-        let not_reduced = |_| Error::InvalidKeyShare {
+        let not_reduced = || Error::InvalidKeyShare {
             what: algorithm.name(),
             fault: KeyShareFault::EncapsulationKeyNotReduced,
         };
@@ -213,9 +210,9 @@ pub(crate) fn encapsulate(
         // FIPS 203 §7.2 modulus check and abort with illegal_parameter. aws-lc performs
         // it in `encapsulate` and fails there; the length being right, that is the only
         // way this can fail (tests/malformed.rs checks it under this feature).
-        let ek = lc_kem::EncapsulationKey::new(alg, peer_public).map_err(|_| not_reduced(()))?;
+        let ek = lc_kem::EncapsulationKey::new(alg, peer_public).map_err(|_| not_reduced())?;
         // FIPS 203 Algorithm 20 (ML-KEM.Encaps), with aws-lc's own randomness.
-        let (ct, ss) = ek.encapsulate().map_err(|_| not_reduced(()))?;
+        let (ct, ss) = ek.encapsulate().map_err(|_| not_reduced())?;
         debug_assert_eq!(ct.as_ref().len(), algorithm.reply_len());
         reply.extend_from_slice(ct.as_ref());
         secret.extend_from_slice(ss.as_ref());
