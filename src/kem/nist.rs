@@ -8,20 +8,6 @@
 use super::{check_len, Algorithm, Component, PrivateKey, SecretBuf};
 use crate::error::{Error, KeyShareFault};
 
-/// Checks the encoding of a peer's NIST-curve share: RFC 8446 §4.2.8.2 requires exactly
-/// the uncompressed form `0x04 ‖ X ‖ Y` (`len` bytes); compressed points are refused.
-/// Shared by these components and the aws-lc backend, whose parsers accept more.
-pub(super) fn check_uncompressed(what: &'static str, peer: &[u8], len: usize) -> Result<(), Error> {
-    check_len(what, peer, len)?;
-    if peer[0] != 0x04 {
-        return Err(Error::InvalidKeyShare {
-            what,
-            fault: KeyShareFault::PointNotUncompressed,
-        });
-    }
-    Ok(())
-}
-
 /// Defines one NIST-curve ECDH component over a RustCrypto curve crate.
 macro_rules! nist_component {
     ($(#[$doc:meta])* $name:ident, $krate:ident, $alg:expr, point = $point:literal, label = $label:literal) => {
@@ -33,7 +19,13 @@ macro_rules! nist_component {
             /// form `0x04 ‖ X ‖ Y`; the point must be on the curve and not the identity
             /// (RFC 10024 §3.1.2/§3.1.3, SP 800-56A full public-key validation).
             fn parse_peer(peer: &[u8]) -> Result<$krate::PublicKey, Error> {
-                check_uncompressed($label, peer, $point)?;
+                check_len($label, peer, $point)?;
+                if peer[0] != 0x04 {
+                    return Err(Error::InvalidKeyShare {
+                        what: $label,
+                        fault: KeyShareFault::PointNotUncompressed,
+                    });
+                }
                 // `from_sec1_bytes` checks the curve equation and refuses the identity.
                 $krate::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidKeyShare {
                     what: $label,
