@@ -27,25 +27,28 @@ fn check(kx: &dyn SupportedKxGroup) {
     assert_eq!(secret.secret_bytes(), server.secret.secret_bytes());
 }
 
-/// Interleaved A/B timing of each pqhkex group against the aws-lc-rs group of the same
-/// name (see [`support::paired`]).
+/// Interleaved A/B timing of each pqhkex group against each peer's group of the same
+/// name (aws-lc-rs, rustls-graviola; see [`support::paired`]).
 fn paired_ratios() {
     let all = support::contenders();
     let mut rows = Vec::new();
     for p in all.iter().filter(|w| w.implementation == support::pqhkex()) {
-        let Some(a) = all
-            .iter()
-            .find(|w| w.implementation == "aws-lc-rs" && w.group == p.group)
-        else {
-            continue;
-        };
-        let (tp, ta) = support::paired(
-            || drop(std::hint::black_box(full(p.kx))),
-            || drop(std::hint::black_box(full(a.kx))),
-            10,
-            61,
-        );
-        rows.push((p.id(), a.id(), tp, ta));
+        for peer in support::PEERS {
+            let Some(a) = all
+                .iter()
+                .find(|w| w.implementation == *peer && w.group == p.group)
+            else {
+                continue;
+            };
+            let (tp, ta) = support::paired(
+                || drop(std::hint::black_box(full(p.kx))),
+                || drop(std::hint::black_box(full(a.kx))),
+                10,
+                61,
+            );
+            eprintln!("paired {} / {}: {:.3}", p.id(), a.id(), tp / ta);
+            rows.push((p.id(), a.id(), tp, ta));
+        }
     }
     support::write_paired("paired-kx", &rows);
 }

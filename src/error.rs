@@ -96,7 +96,7 @@ pub enum Error {
         /// What was wrong with it.
         fault: KeyShareFault,
     },
-    /// A seed given to a deterministic ([`crate::hazmat`]) entry point is unusable.
+    /// A seed given to a deterministic (`hazmat` module (feature `hazmat`)) entry point is unusable.
     InvalidSeed {
         /// The algorithm the seed was for.
         algorithm: Algorithm,

@@ -23,7 +23,7 @@
 use crate::error::Error;
 use crate::groups::Group;
 use crate::hybrid::{self, ClientState};
-use crate::kem::{self, mlkem, Algorithm, PrivateKey, SecretBuf, Seed};
+use crate::kem::{self, mlkem, Algorithm, Backend, PrivateKey, SecretBuf, Seed};
 
 /// A client's key share made from fixed seeds.
 pub struct ClientKeyShare(ClientState);
@@ -39,17 +39,22 @@ impl ClientKeyShare {
         self.0.complete(server_share)
     }
 
-    /// The serialized ML-KEM decapsulation key of component `index`, if it is an
+    /// The serialized ML-KEM decapsulation key `dk` of component `index`, if it is an
     /// ML-KEM (or Kyber) component.
-    pub fn decapsulation_key(&self, index: usize) -> Option<&[u8]> {
-        match self.0.keys().get(index)? {
-            PrivateKey::MlKem512(k) => Some(k.as_bytes()),
-            PrivateKey::MlKem768(k) => Some(k.as_bytes()),
-            PrivateKey::MlKem1024(k) => Some(k.as_bytes()),
-            #[cfg(feature = "legacy-kyber")]
-            PrivateKey::Kyber768(k) => Some(k.as_bytes()),
-            _ => None,
-        }
+    pub fn decapsulation_key(&self, index: usize) -> Option<SecretBuf> {
+        self.0.keys().get(index)?.decapsulation_key()
+    }
+
+    /// The backend that generated component `index`'s key (and decapsulates with it), so
+    /// a test can prove which implementation it exercised.
+    ///
+    /// ```
+    /// use pqhkex::{groups, hazmat, Algorithm, Backend};
+    /// let client = hazmat::client_start(&groups::X25519, &[&[1u8; 32]]).unwrap();
+    /// assert_eq!(client.backend(0), Some(Backend::for_algorithm(Algorithm::X25519)));
+    /// ```
+    pub fn backend(&self, index: usize) -> Option<Backend> {
+        Some(self.0.keys().get(index)?.backend())
     }
 }
 
@@ -73,15 +78,10 @@ pub fn server_encapsulate(
 pub fn keygen(algorithm: Algorithm, seed: &[u8]) -> Result<(SecretBuf, Vec<u8>), Error> {
     let mut public = Vec::with_capacity(algorithm.public_len());
     let key = kem::keygen(algorithm, Seed::Fixed(seed), &mut public)?;
-    let private = match &key {
-        PrivateKey::MlKem512(k) => k.as_bytes().to_vec(),
-        PrivateKey::MlKem768(k) => k.as_bytes().to_vec(),
-        PrivateKey::MlKem1024(k) => k.as_bytes().to_vec(),
-        #[cfg(feature = "legacy-kyber")]
-        PrivateKey::Kyber768(k) => k.as_bytes().to_vec(),
-        _ => seed.to_vec(),
-    };
-    Ok((SecretBuf::new(private), public))
+    let private = key
+        .decapsulation_key()
+        .unwrap_or_else(|| SecretBuf::new(seed.to_vec()));
+    Ok((private, public))
 }
 
 /// One component's encapsulation (with all the peer-input checks): returns the reply

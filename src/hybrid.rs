@@ -98,15 +98,43 @@ pub(crate) fn server_encapsulate(
 }
 
 impl ClientState {
-    /// Client, second flight: decapsulate every component of the server's share.
+    /// Client, second flight: decapsulate every component of the server's share. The
+    /// keys stay usable (known-answer tests complete one share several times).
+    #[cfg(feature = "hazmat")]
     pub(crate) fn complete(&self, server_share: &[u8]) -> Result<SecretBuf, Error> {
-        let group = self.group;
+        Self::combine(
+            self.group,
+            self.keys.iter(),
+            server_share,
+            |key, part, secret| key.decapsulate(part, secret),
+        )
+    }
+
+    /// [`Self::complete`] for the rustls path, where the share is used once: each key is
+    /// consumed by its backend's one-shot decapsulation.
+    pub(crate) fn complete_once(self, server_share: &[u8]) -> Result<SecretBuf, Error> {
+        Self::combine(
+            self.group,
+            self.keys.into_iter(),
+            server_share,
+            |key, part, secret| key.decapsulate_once(part, secret),
+        )
+    }
+
+    /// Splits the server's share and concatenates the components' secrets in wire order
+    /// (draft-ietf-tls-hybrid-design §3.3).
+    fn combine<K>(
+        group: &'static Group,
+        keys: impl Iterator<Item = K>,
+        server_share: &[u8],
+        mut decapsulate: impl FnMut(K, &[u8], &mut SecretBuf) -> Result<(), Error>,
+    ) -> Result<SecretBuf, Error> {
         let parts = split(group, server_share, group.server_share_len(), |a| {
             a.reply_len()
         })?;
         let mut secret = Zeroizing::new(Vec::with_capacity(group.secret_len()));
-        for (key, part) in self.keys.iter().zip(parts) {
-            key.decapsulate(part, &mut secret)?;
+        for (key, part) in keys.zip(parts) {
+            decapsulate(key, part, &mut secret)?;
         }
         debug_assert_eq!(secret.len(), group.secret_len());
         Ok(secret)

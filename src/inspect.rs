@@ -5,19 +5,17 @@ use core::fmt;
 use ::rustls::{CipherSuite, CommonState, HandshakeKind, ProtocolVersion};
 
 use crate::groups::{self, Group};
-use crate::kem::Algorithm;
+use crate::kem::{Algorithm, Backend};
 
 /// What a connection negotiated, in post-quantum terms.
 ///
 /// ```
-/// # #[cfg(feature = "ring")] {
 /// // Before a handshake nothing is negotiated:
 /// let cfg = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), pqhkex::Policy::default())
 ///     .unwrap().with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth();
 /// let conn = rustls::ClientConnection::new(std::sync::Arc::new(cfg), "example.com".try_into().unwrap()).unwrap();
 /// let report = pqhkex::ConnectionReport::from_connection(&conn);
 /// assert!(!report.post_quantum && report.group_code.is_none());
-/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -40,15 +38,22 @@ pub struct ConnectionReport {
     pub protocol_version: Option<ProtocolVersion>,
     /// The negotiated cipher suite.
     pub cipher_suite: Option<CipherSuite>,
+    /// Whose implementation ran this side's key exchange: `Some(true)` for one of pqhkex's
+    /// groups, `Some(false)` for a group of the base provider (e.g. aws-lc-rs's own
+    /// X25519MLKEM768 or X25519), `None` before a group is negotiated.
+    pub pqhkex_implementation: Option<bool>,
+    /// For a pqhkex group, the backend that ran each component in this process, in wire
+    /// order (see [`Backend`]); empty otherwise.
+    pub backends: Vec<Backend>,
 }
 
 impl ConnectionReport {
     /// Reads the report from any rustls connection (client or server; both deref to
     /// [`CommonState`]).
     pub fn from_connection(conn: &CommonState) -> Self {
-        let group_code = conn
-            .negotiated_key_exchange_group()
-            .map(|g| u16::from(g.name()));
+        let kx = conn.negotiated_key_exchange_group();
+        let group_code = kx.map(|g| u16::from(g.name()));
+        let ours = kx.map(crate::rustls::is_pqhkex_group);
         let group = group_code.and_then(groups::by_code);
         let kind = conn.handshake_kind();
         ConnectionReport {
@@ -61,6 +66,15 @@ impl ConnectionReport {
             resumed: kind.map(|k| k == HandshakeKind::Resumed),
             protocol_version: conn.protocol_version(),
             cipher_suite: conn.negotiated_cipher_suite().map(|s| s.suite()),
+            pqhkex_implementation: ours,
+            backends: match (ours, group) {
+                (Some(true), Some(g)) => g
+                    .components
+                    .iter()
+                    .map(|a| Backend::for_algorithm(*a))
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -92,6 +106,14 @@ impl fmt::Display for ConnectionReport {
         }
         if let Some(hrr) = self.hello_retry_request {
             write!(f, " hrr={hrr}")?;
+        }
+        match self.pqhkex_implementation {
+            Some(true) => {
+                let backends: Vec<&str> = self.backends.iter().map(|b| b.name()).collect();
+                write!(f, " kx=pqhkex({})", backends.join("+"))?;
+            }
+            Some(false) => f.write_str(" kx=provider")?,
+            None => {}
         }
         Ok(())
     }

@@ -19,7 +19,7 @@
 //!
 //! Secrets (decapsulation keys, shared secrets) are zeroized on drop and never printed
 //! by `Debug`. Deterministic variants for known-answer tests are in
-//! [`crate::hazmat`] (feature `hazmat`).
+//! the `hazmat` module (feature `hazmat`).
 //!
 //! ```
 //! use pqhkex::kem_api::{Ciphertext, DecapsulationKey, EncapsulationKey, XWing};

@@ -7,11 +7,9 @@
 //! with ML-KEM from the formally verified, pure-Rust `libcrux-ml-kem`.
 //!
 //! ```
-//! # #[cfg(feature = "ring")] {
 //! // A client configuration that prefers post-quantum (X25519MLKEM768 first, X25519 share too):
 //! let builder = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), pqhkex::Policy::PreferPostQuantum).unwrap();
 //! # let _ = builder;
-//! # }
 //! ```
 //!
 //! ## Layers
@@ -28,10 +26,16 @@
 //! [`xwing`] (X-Wing, the general-purpose X25519 + ML-KEM-768 hybrid KEM) on top.
 //!
 //! ## Features
-//! * `ring` (default): [`ring_provider`] over rustls's *ring* provider.
-//! * `aws-lc-rs`: [`aws_lc_rs_provider`] over rustls's aws-lc-rs provider.
+//! None is on by default: the default build is provider-neutral and never switches on a
+//! rustls provider feature (two providers compiled into rustls make
+//! `rustls::ClientConfig::builder()` panic in your own code). Pass the provider you
+//! already use to [`with_policy`], [`client_config_builder`] or [`server_config_builder`].
+//! * `ring` (opt-in): the shortcut `ring_provider` over rustls's *ring* provider; turns on
+//!   `rustls/ring`.
+//! * `aws-lc-rs` (opt-in): the shortcut `aws_lc_rs_provider` over rustls's aws-lc-rs
+//!   provider; turns on `rustls/aws_lc_rs`.
 //! * `legacy-kyber`: the obsolete X25519Kyber768Draft00 group (0x6399).
-//! * `hazmat`: [`hazmat`], deterministic entry points for known-answer tests.
+//! * `hazmat`: the `hazmat` module, deterministic entry points for known-answer tests.
 //! * `aws-lc-rs-backend`: run X25519, P-256, P-384 and ML-KEM on aws-lc (a C and
 //!   assembly library, through `aws-lc-rs`) instead of the pure-Rust crates, for speed;
 //!   see [`Backend`]. Off by default.

@@ -11,10 +11,10 @@
 //!
 //! [`with_policy`] takes ANY base [`CryptoProvider`] — ring, aws-lc-rs or a third-party
 //! one — and returns it with its `kx_groups` replaced by the policy's, all implemented by
-//! pqhkex. Nothing here depends on a cargo feature, so `default-features = false` can
-//! never silently drop post-quantum from a configuration that asked for it; the
-//! convenience constructors [`ring_provider`] / [`aws_lc_rs_provider`] simply do not
-//! exist without their feature.
+//! pqhkex. Nothing here depends on a cargo feature, so no feature set can silently drop
+//! post-quantum from a configuration that asked for it; the convenience constructors
+//! `ring_provider` / `aws_lc_rs_provider` exist only with their opt-in features (`ring`,
+//! `aws-lc-rs`), which switch on the matching rustls provider.
 //!
 //! rustls 0.23 servers follow the *client's* group order. [`PqServerConfigs`] makes a
 //! server prefer post-quantum: it reads the ClientHello (via
@@ -163,14 +163,12 @@ fn is_legacy(group: &Group) -> bool {
 /// Works with any provider; its cipher suites, signature verification and RNG are kept.
 ///
 /// ```
-/// # #[cfg(feature = "ring")] {
 /// use std::sync::Arc;
 /// let provider = pqhkex::with_policy(rustls::crypto::ring::default_provider(), pqhkex::Policy::PreferPostQuantum);
 /// assert_eq!(u16::from(provider.kx_groups[0].name()), 0x11ec);
 /// let builder = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
 ///     .with_safe_default_protocol_versions()
 ///     .unwrap();
-/// # }
 /// ```
 pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
     CryptoProvider {
@@ -179,7 +177,8 @@ pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
     }
 }
 
-/// rustls's *ring* provider with `policy`'s groups. Feature `ring` (default).
+/// rustls's *ring* provider with `policy`'s groups. Opt-in feature `ring` (it turns on
+/// `rustls/ring`); without it, pass the provider to [`with_policy`].
 ///
 /// ```
 /// let p = pqhkex::ring_provider(pqhkex::Policy::RequirePostQuantum);
@@ -191,7 +190,7 @@ pub fn ring_provider(policy: Policy) -> CryptoProvider {
 }
 
 /// rustls's aws-lc-rs provider with `policy`'s groups (pqhkex's, not aws-lc-rs's).
-/// Feature `aws-lc-rs`.
+/// Opt-in feature `aws-lc-rs` (it turns on `rustls/aws_lc_rs`).
 ///
 /// ```
 /// let p = pqhkex::aws_lc_rs_provider(pqhkex::Policy::PreferPostQuantum);
@@ -205,13 +204,11 @@ pub fn aws_lc_rs_provider(policy: Policy) -> CryptoProvider {
 /// A [`ClientConfig`] builder over `base` with `policy`'s groups and protocol versions.
 ///
 /// ```
-/// # #[cfg(feature = "ring")] {
 /// let config = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), pqhkex::Policy::RequirePostQuantum)
 ///     .unwrap()
 ///     .with_root_certificates(rustls::RootCertStore::empty())
 ///     .with_no_client_auth();
 /// assert_eq!(u16::from(config.crypto_provider().kx_groups[0].name()), 0x11ec);
-/// # }
 /// ```
 pub fn client_config_builder(
     base: CryptoProvider,
@@ -259,7 +256,6 @@ pub fn offered_groups(hello: &ClientHello<'_>) -> Vec<u16> {
 /// to work across them.
 ///
 /// ```
-/// # #[cfg(feature = "ring")] {
 /// use pqhkex::{PqServerConfigs, Policy};
 /// let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
 /// let cert = key.cert.der().clone();
@@ -271,7 +267,6 @@ pub fn offered_groups(hello: &ClientHello<'_>) -> Vec<u16> {
 /// let cfg = configs.choose_for_groups(Some(&[rustls::NamedGroup::X25519, rustls::NamedGroup::X25519MLKEM768])).unwrap();
 /// assert_eq!(u16::from(cfg.crypto_provider().kx_groups[0].name()), 0x11ec);
 /// assert_eq!(cfg.crypto_provider().kx_groups.len(), 1);
-/// # }
 /// ```
 pub struct PqServerConfigs {
     policy: Policy,
@@ -381,7 +376,6 @@ impl PqServerConfigs {
     /// client, and the error is [`Error::NoPostQuantumGroup`] naming what it offered.
     ///
     /// ```
-    /// # #[cfg(feature = "ring")] {
     /// use pqhkex::{PqServerConfigs, Policy};
     /// let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     /// let (cert, der) = (key.cert.der().clone(), rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap());
@@ -402,7 +396,6 @@ impl PqServerConfigs {
     /// let mut wire = Vec::new();
     /// alert.write_all(&mut wire).unwrap();
     /// assert_eq!((wire[0], wire[6]), (21, 40)); // alert record, handshake_failure
-    /// # }
     /// ```
     pub fn accept(
         &self,

@@ -91,7 +91,7 @@ struct Active {
 
 impl ActiveKeyExchange for Active {
     fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, ::rustls::Error> {
-        let secret = self.state.complete(peer_pub_key)?;
+        let secret = self.state.complete_once(peer_pub_key)?;
         Ok(SharedSecret::from(&secret[..]))
     }
 
@@ -192,6 +192,20 @@ pub static ALL_KX_GROUPS: &[&dyn SupportedKxGroup] = &[
     SECP256R1,
     SECP384R1,
 ];
+
+/// Whether `kx` is one of pqhkex's own rustls groups (the statics of this module), as
+/// opposed to a group of the same name from the base provider (say, aws-lc-rs's own
+/// X25519MLKEM768).
+///
+/// ```
+/// assert!(pqhkex::rustls::is_pqhkex_group(pqhkex::rustls::X25519MLKEM768));
+/// assert!(!pqhkex::rustls::is_pqhkex_group(rustls::crypto::aws_lc_rs::kx_group::X25519MLKEM768));
+/// ```
+pub fn is_pqhkex_group(kx: &dyn SupportedKxGroup) -> bool {
+    ALL_KX_GROUPS
+        .iter()
+        .any(|ours| core::ptr::addr_eq(*ours as *const dyn SupportedKxGroup, kx))
+}
 
 /// The rustls group for a table entry.
 ///

@@ -1,14 +1,13 @@
-//! The aws-lc-rs component backend (feature `aws-lc-rs-backend`), checked against
-//! independent implementations.
+//! The component backend that runs the TLS path in this process (graviola, aws-lc or
+//! pure Rust; `PQHKEX_BACKEND` forces one under the `hazmat` feature), checked against
+//! independent implementations through the fresh-randomness path rustls takes.
 //!
-//! Under the feature, fresh ML-KEM keys and encapsulations (the TLS path) come from aws-lc,
-//! which cannot be driven by FIPS 203 seeds, so the known-answer suites cannot reach them.
-//! Instead every aws-lc operation is checked here against the RustCrypto `ml-kem` crate
-//! (the oracle of tests/kat_differential_mlkem.rs) and against pqhkex's own seeded
-//! libcrux path, in both directions, with implicit rejection. The ECDH components run on
-//! aws-lc for seeded keys too, so the Wycheproof and RFC 7748 suites already cover them;
-//! here fresh aws-lc keys are also checked against x25519-dalek, p256 and p384.
-#![cfg(feature = "aws-lc-rs-backend")]
+//! Fresh keys and encapsulations never take a seed, so the known-answer suites cannot
+//! reach them: every operation is checked here against the RustCrypto `ml-kem` crate
+//! (the oracle of tests/kat_differential_mlkem.rs) and against pqhkex's own seeded path,
+//! in both directions, with implicit rejection and the FIPS 203 §7.2 modulus check; fresh
+//! ECDH keys are checked against x25519-dalek, p256 and p384. `scripts/test` runs this
+//! file once per backend the machine supports.
 #![allow(deprecated)] // ml-kem calls the expanded (FIPS 203 `dk`) encoding deprecated.
 
 mod common;
@@ -22,10 +21,55 @@ use sha3::Shake128;
 
 const ITERATIONS: usize = 100;
 
+/// The backend each algorithm runs on is the one asked for: a backend forced by
+/// `PQHKEX_BACKEND` runs everything it covers (a fallback must never pass as coverage of
+/// it), and without it the preferred available backend does.
 #[test]
-fn backend_is_aws_lc() {
-    assert_eq!(Backend::CURRENT, Backend::AwsLcRs);
-    assert_eq!(Backend::CURRENT.to_string(), "aws-lc-rs");
+fn the_expected_backend_runs() {
+    let forced = std::env::var("PQHKEX_BACKEND").ok();
+    let expected_for = |alg: Algorithm| -> Backend {
+        let preferred: &[Backend] = match forced.as_deref() {
+            Some(name) => &[Backend::from_name(name).expect("PQHKEX_BACKEND names a backend")],
+            None if cfg!(feature = "aws-lc-rs-backend") => &[Backend::AwsLcRs, Backend::Graviola],
+            None => &[Backend::Graviola],
+        };
+        preferred
+            .iter()
+            .copied()
+            .find(|b| b.covers(alg) && b.is_available())
+            .unwrap_or(Backend::PureRust)
+    };
+    if let Some(name) = forced.as_deref() {
+        let b = Backend::from_name(name).unwrap();
+        assert!(
+            b.is_available(),
+            "PQHKEX_BACKEND={name}, but it cannot run here"
+        );
+        assert_eq!(b.to_string(), name);
+    }
+    for alg in Algorithm::ALL.iter().copied() {
+        let expected = expected_for(alg);
+        assert_eq!(Backend::for_algorithm(alg), expected, "{alg}");
+        // The rustls path really generates its keys there (seeded keys too, except
+        // aws-lc's ML-KEM, which cannot take a seed and falls back to pure Rust).
+        let group = pqhkex::groups::ALL.iter().find(|g| g.components == [alg]);
+        if let Some(group) = group {
+            let seed = vec![1u8; alg.keygen_seed_len()];
+            let client = hazmat::client_start(group, &[&seed]).unwrap();
+            assert_eq!(
+                client.backend(0),
+                Some(common::seeded_backend(alg)),
+                "{alg} seeded"
+            );
+        }
+    }
+    if std::env::var_os("PQHKEX_EXPECT_GRAVIOLA").is_some() {
+        // Set by scripts/test on x86_64 CI machines, which must have graviola's features.
+        assert!(
+            Backend::Graviola.is_available(),
+            "graviola should run on this CPU"
+        );
+    }
 }
 
 /// Checks one ML-KEM group both ways against `ml-kem` and the seeded libcrux path.
@@ -45,18 +89,18 @@ macro_rules! mlkem_against_oracle {
                 rng.read(&mut m);
                 rng.read(&mut seed);
 
-                // Client on aws-lc: its ek must be a valid FIPS 203 key that the oracle
+                // Client on the selected backend: its ek must be a valid FIPS 203 key that the oracle
                 // and libcrux accept, and it must decapsulate what they encapsulate.
                 let client = kx.start().unwrap();
                 let ek = client.pub_key().to_vec();
                 assert_eq!(ek.len(), alg.public_len());
                 let oracle_ek = ml_kem::$m::EncapsulationKey::new(&Array::try_from(&ek[..]).unwrap())
-                    .expect("ml-kem refused an aws-lc encapsulation key");
+                    .expect("ml-kem refused a fresh encapsulation key");
                 let (oc, ok) = oracle_ek.encapsulate_deterministic(&Array::from(m));
                 let (c, k) = hazmat::encapsulate(alg, &ek, &m).unwrap();
                 assert_eq!((&c[..], &k[..]), (&oc[..], &ok[..]), "{alg} {i}: libcrux vs ml-kem");
                 let got = client.complete(&c).unwrap();
-                assert_eq!(got.secret_bytes(), &k[..], "{alg} {i}: aws-lc decapsulation");
+                assert_eq!(got.secret_bytes(), &k[..], "{alg} {i}: fresh-key decapsulation");
 
                 // Implicit rejection (FIPS 203 Algorithm 18): a modified ciphertext of the
                 // right length is not an error, and gives some other secret.
@@ -70,8 +114,8 @@ macro_rules! mlkem_against_oracle {
                 assert_ne!(r1.secret_bytes(), &k2[..], "{alg} {i}: modified ciphertext accepted");
                 assert_eq!(r1.secret_bytes().len(), 32);
 
-                // Server on aws-lc, client from a seed (oracle and libcrux): both must
-                // recover the secret of aws-lc's ciphertext.
+                // Server on the selected backend, client from a seed (oracle and libcrux): both must
+                // recover the secret of its ciphertext.
                 let oracle_dk = ml_kem::$m::DecapsulationKey::from_seed(Array::from(seed));
                 let oracle_ek = oracle_dk.encapsulation_key().to_bytes();
                 let (dk, ek) = hazmat::keygen(alg, &seed).unwrap();
@@ -83,17 +127,17 @@ macro_rules! mlkem_against_oracle {
                 assert_eq!(
                     &oracle_dk.decapsulate(&ct)[..],
                     server.secret.secret_bytes(),
-                    "{alg} {i}: aws-lc encapsulation vs ml-kem"
+                    "{alg} {i}: fresh encapsulation vs ml-kem"
                 );
                 assert_eq!(
                     &hazmat::decapsulate(alg, &dk, &server.pub_key).unwrap()[..],
                     server.secret.secret_bytes(),
-                    "{alg} {i}: aws-lc encapsulation vs libcrux"
+                    "{alg} {i}: fresh encapsulation vs libcrux"
                 );
 
-                // FIPS 203 §7.2 modulus check on the aws-lc path: one coefficient of t̂
+                // FIPS 203 §7.2 modulus check on the fresh path: one coefficient of t̂
                 // overwritten by a random 12-bit value (≥ q = 3329 about a fifth of the
-                // time). aws-lc must refuse exactly the keys the oracle refuses, with the
+                // time). The backend must refuse exactly the keys the oracle refuses, with the
                 // error that becomes illegal_parameter.
                 let mut pick = [0u8; 4];
                 rng.read(&mut pick);
@@ -144,7 +188,7 @@ mlkem_against_oracle!(
     Algorithm::MlKem1024
 );
 
-/// The hybrid: an aws-lc X25519MLKEM768 client and server agree, and the combined secret
+/// The hybrid: a fresh X25519MLKEM768 client and server agree, and the combined secret
 /// is the ML-KEM secret followed by the X25519 secret (RFC 10024 §3.1.4 order), checked
 /// with the oracles on the server side.
 #[test]
@@ -174,7 +218,7 @@ fn x25519mlkem768_against_oracles() {
             "{i}"
         );
 
-        // And aws-lc against itself through rustls's calling pattern.
+        // And the backend against itself through rustls's calling pattern.
         let client = kx.start().unwrap();
         let server = kx.start_and_complete(client.pub_key()).unwrap();
         assert_eq!(
@@ -184,7 +228,7 @@ fn x25519mlkem768_against_oracles() {
     }
 }
 
-/// Fresh aws-lc ECDH keys against RustCrypto's p256/p384 and x25519-dalek.
+/// Fresh ECDH keys on the selected backend against RustCrypto's p256/p384 and x25519-dalek.
 #[test]
 fn ecdh_against_rustcrypto() {
     use p256::elliptic_curve::sec1::ToSec1Point;

@@ -124,7 +124,7 @@ fn interop_with_aws_lc_rs_groups_both_directions() {
 #[test]
 fn client_hello_reuses_the_x25519_share() {
     let out = handshake(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
         server_config(ring_with(vec![pq::X25519MLKEM768])),
     );
     let ch = parse_hello(&out.flights[0].1);
@@ -143,7 +143,7 @@ fn client_hello_reuses_the_x25519_share() {
 #[test]
 fn reused_share_server_picks_hybrid() {
     let mut out = handshake(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
         server_config(ring_with(vec![pq::X25519MLKEM768, pq::X25519])),
     );
     assert!(out.error.is_none(), "{:?}", out.error);
@@ -157,7 +157,7 @@ fn reused_share_server_picks_x25519() {
     // Classical-only servers, ours and ring's own: X25519 completes from the reused share.
     for server_group in [pq::X25519, rustls::crypto::ring::kx_group::X25519] {
         let mut out = handshake(
-            client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+            client_config(ring_policy(Policy::PreferPostQuantum)),
             server_config(ring_with(vec![server_group])),
         );
         assert!(out.error.is_none(), "{:?}", out.error);
@@ -177,7 +177,7 @@ fn reused_share_server_picks_x25519() {
 fn server_sends_hello_retry_request() {
     // The server supports only SecP256r1MLKEM768, for which the client sent no share.
     let mut out = handshake(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
         server_config(ring_with(vec![pq::SECP256R1MLKEM768])),
     );
     assert!(out.error.is_none(), "{:?}", out.error);
@@ -196,7 +196,7 @@ fn server_sends_hello_retry_request() {
     assert!(report.hybrid);
     // And SecP384r1MLKEM1024 (codepoint without a rustls enum variant) by HRR too.
     let out = handshake(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
         server_config(ring_with(vec![pq::SECP384R1MLKEM1024])),
     );
     assert!(out.error.is_none(), "{:?}", out.error);
@@ -214,10 +214,7 @@ fn require_pq_client_vs_classical_server_fails_clearly() {
         .with_root_certificates(roots())
         .with_no_client_auth(),
     );
-    let out = handshake(
-        client,
-        server_config(pqhkex::ring_provider(Policy::Classical)),
-    );
+    let out = handshake(client, server_config(ring_policy(Policy::Classical)));
     let (by_client, err) = out.error.expect("handshake must fail");
     // The server finds no common group and sends handshake_failure; the client sees the alert.
     assert!(!by_client);
@@ -264,7 +261,7 @@ fn require_pq_server_vs_classical_client_fails_clearly() {
         .unwrap(),
     );
     let out = handshake(
-        client_config(pqhkex::ring_provider(Policy::Classical)),
+        client_config(ring_policy(Policy::Classical)),
         server.clone(),
     );
     let (by_client, err) = out.error.expect("handshake must fail");
@@ -287,9 +284,8 @@ fn require_pq_server_vs_classical_client_fails_clearly() {
         },
     )
     .unwrap();
-    let mut client = rustls::Connection::from(client_conn(client_config(pqhkex::ring_provider(
-        Policy::Classical,
-    ))));
+    let mut client =
+        rustls::Connection::from(client_conn(client_config(ring_policy(Policy::Classical))));
     let mut acceptor = Acceptor::default();
     let mut buf = Vec::new();
     while client.wants_write() {
@@ -382,7 +378,7 @@ fn server_side_pq_preference_overrides_client_order() {
     // Without the preference, a plain rustls server follows the client: X25519.
     let plain = handshake(
         client.clone(),
-        server_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        server_config(ring_policy(Policy::PreferPostQuantum)),
     );
     assert_eq!(negotiated(&plain.server), Some(0x001d));
     // With it: X25519MLKEM768, via HelloRetryRequest (the client sent only an X25519 share).
@@ -401,7 +397,7 @@ fn server_side_pq_preference_overrides_client_order() {
     assert_eq!(negotiated(&out.server), Some(0x0017));
     // A client already sending the hybrid share gets it in one round trip.
     let out = handshake_via_acceptor(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
         &configs,
     );
     assert_eq!(negotiated(&out.server), Some(0x11ec));
@@ -411,8 +407,8 @@ fn server_side_pq_preference_overrides_client_order() {
 #[test]
 fn policy_check_and_report() {
     let mut out = handshake(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
-        server_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
+        server_config(ring_policy(Policy::PreferPostQuantum)),
     );
     exchange_data(&mut out);
     let report = Policy::RequirePostQuantum.check(&out.client).unwrap();
@@ -427,8 +423,8 @@ fn policy_check_and_report() {
         .contains("group=X25519MLKEM768 (hybrid post-quantum)"));
 
     let out = handshake(
-        client_config(pqhkex::ring_provider(Policy::PreferPostQuantum)),
-        server_config(pqhkex::ring_provider(Policy::Classical)),
+        client_config(ring_policy(Policy::PreferPostQuantum)),
+        server_config(ring_policy(Policy::Classical)),
     );
     let err = Policy::RequirePostQuantum.check(&out.client).unwrap_err();
     assert!(
@@ -474,7 +470,8 @@ fn policies_offer_the_documented_groups() {
     assert_eq!(Policy::RequirePostQuantum.protocol_versions().len(), 1);
 }
 
-#[cfg(feature = "aws-lc-rs")]
+/// The opt-in shortcuts are the provider-neutral `with_policy` over their provider.
+#[cfg(all(feature = "aws-lc-rs", feature = "ring"))]
 #[test]
 fn aws_lc_rs_base_provider_works() {
     let mut out = handshake(
@@ -483,4 +480,37 @@ fn aws_lc_rs_base_provider_works() {
     );
     assert!(out.error.is_none());
     exchange_data(&mut out);
+}
+
+/// `ConnectionReport` says whose implementation ran the key exchange: pqhkex's groups
+/// (with each component's backend) or the base provider's own group of the same name.
+#[test]
+fn report_names_the_implementation_and_backends() {
+    use pqhkex::{Algorithm, Backend, ConnectionReport};
+    let out = handshake(
+        client_config(ring_with(vec![pq::X25519MLKEM768])),
+        server_config(aws_with(vec![
+            rustls::crypto::aws_lc_rs::kx_group::X25519MLKEM768,
+        ])),
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let client = ConnectionReport::from_connection(&out.client);
+    assert_eq!(client.pqhkex_implementation, Some(true));
+    assert_eq!(
+        client.backends,
+        [
+            Backend::for_algorithm(Algorithm::MlKem768),
+            Backend::for_algorithm(Algorithm::X25519)
+        ]
+    );
+    assert!(client.to_string().contains(&format!(
+        "kx=pqhkex({}+{})",
+        Backend::for_algorithm(Algorithm::MlKem768),
+        Backend::for_algorithm(Algorithm::X25519)
+    )));
+    let server = ConnectionReport::from_connection(&out.server);
+    assert_eq!(server.group_code, Some(0x11ec));
+    assert_eq!(server.pqhkex_implementation, Some(false));
+    assert!(server.backends.is_empty());
+    assert!(server.to_string().ends_with("kx=provider"), "{server}");
 }

@@ -69,6 +69,11 @@ macro_rules! differential {
         let k_dec = hazmat::decapsulate(alg, &dk, &c).unwrap();
         assert_eq!(&k_dec[..], &ok_dec[..], "{alg} iteration {i}: Decaps");
         assert_eq!(&k_dec[..], &k[..], "{alg} iteration {i}: round trip");
+        assert_eq!(
+            common::decapsulate_on_backend(alg, &seed, &c),
+            &ok_dec[..],
+            "{alg} iteration {i}: Decaps on the selected backend"
+        );
 
         // Implicit rejection of a random ciphertext.
         let oracle_random_ct = Array::try_from(&random_ct[..]).unwrap();
@@ -77,6 +82,11 @@ macro_rules! differential {
             &rejected[..],
             &oracle_dk.decapsulate(&oracle_random_ct)[..],
             "{alg} iteration {i}: implicit rejection"
+        );
+        assert_eq!(
+            common::decapsulate_on_backend(alg, &seed, &random_ct),
+            &rejected[..],
+            "{alg} iteration {i}: implicit rejection on the selected backend"
         );
 
         // One coefficient of t̂ overwritten by a random 12-bit value (ByteEncode12 packs

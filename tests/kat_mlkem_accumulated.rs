@@ -12,6 +12,8 @@
 //! compared with the published value. The SHAKE-128 used here is RustCrypto's `sha3`,
 //! independent of the ML-KEM implementation under test.
 
+mod common;
+
 use pqhkex::{hazmat, Algorithm};
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake128;
@@ -35,6 +37,17 @@ fn accumulated(alg: Algorithm, iterations: usize) -> String {
             "{alg} iteration {i}: Decaps(dk, c) != K"
         );
         let k_rej = hazmat::decapsulate(alg, &dk, &random_ct).unwrap();
+        // The same key, generated again on the selected backend, decapsulates alike.
+        assert_eq!(
+            common::decapsulate_on_backend(alg, &seed, &c),
+            &k[..],
+            "{alg} {i}"
+        );
+        assert_eq!(
+            common::decapsulate_on_backend(alg, &seed, &random_ct),
+            &k_rej[..],
+            "{alg} {i}"
+        );
         acc.update(&ek);
         acc.update(&dk);
         acc.update(&c);

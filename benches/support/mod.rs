@@ -10,20 +10,23 @@ use rustls::crypto::{aws_lc_rs, ring, CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
-/// The label of pqhkex's rows: `pqhkex` with the default (pure-Rust) components,
-/// `pqhkex-aws-lc` when the suite is built with the `aws-lc-rs-backend` feature.
+/// The label of pqhkex's rows, after the backend that runs ML-KEM-768 and X25519 in this
+/// process: `pqhkex` for the default (graviola where the CPU has it), `pqhkex-pure` for
+/// the pure-Rust components (forced with `PQHKEX_BACKEND=pure-rust`, or a CPU without
+/// graviola's features), `pqhkex-aws-lc` under the `aws-lc-rs-backend` feature.
 pub fn pqhkex() -> &'static str {
-    match pqhkex::Backend::CURRENT {
-        pqhkex::Backend::PureRust => "pqhkex",
-        _ => "pqhkex-aws-lc",
+    match pqhkex::Backend::for_algorithm(pqhkex::Algorithm::MlKem768) {
+        pqhkex::Backend::Graviola => "pqhkex",
+        pqhkex::Backend::AwsLcRs => "pqhkex-aws-lc",
+        _ => "pqhkex-pure",
     }
 }
 
-/// The name of one of the suite's own output files (`name.json`), with a `-aws-lc`
-/// suffix under the `aws-lc-rs-backend` feature, so that the two runs of
-/// scripts/bench-report do not overwrite each other.
+/// The name of one of the suite's own output files (`name.json`), with a suffix for the
+/// non-default backends, so that the runs of scripts/bench-report do not overwrite each
+/// other.
 pub fn output_file(name: &str) -> std::path::PathBuf {
-    let suffix = if pqhkex() == "pqhkex" { "" } else { "-aws-lc" };
+    let suffix = pqhkex().strip_prefix("pqhkex").unwrap_or("");
     output_dir().join(format!("{name}{suffix}.json"))
 }
 
@@ -79,8 +82,20 @@ pub fn contenders() -> Vec<Contender> {
         group: "x25519",
         kx: ring::kx_group::X25519,
     });
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    for kx in rustls_graviola::kx::ALL_KX_GROUPS.iter().copied() {
+        let group = pqhkex::groups::by_code(u16::from(kx.name())).expect("a table group");
+        v.push(Contender {
+            implementation: "rustls-graviola",
+            group: group.name,
+            kx,
+        });
+    }
     v
 }
+
+/// The peers each pqhkex group is paired with in the interleaved A/B ratios.
+pub const PEERS: &[&str] = &["aws-lc-rs", "rustls-graviola"];
 
 /// Criterion settings for the whole suite; `PQHKEX_BENCH_QUICK=1` shortens every
 /// measurement (for smoke runs; the report is meant to be made without it).

@@ -371,6 +371,12 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
                     "name": "pqhkex",
                     "version": env!("CARGO_PKG_VERSION"),
                     "description": "pqhkex scan: TLS key-exchange groups accepted by endpoints",
+                    // What ran the scanner's own key exchanges (graviola, pure-rust,
+                    // aws-lc-rs), per algorithm: the endpoints' answers do not depend on it.
+                    "properties": pqhkex::Algorithm::ALL.iter().map(|a| json!({
+                        "name": format!("pqhkex:backend:{a}"),
+                        "value": pqhkex::Backend::for_algorithm(*a).name(),
+                    })).collect::<Vec<_>>(),
                 }],
             },
         },

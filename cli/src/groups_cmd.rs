@@ -22,6 +22,10 @@ pub struct GroupInfo {
     pub quantum_safe: bool,
     pub tls12: bool,
     pub spec: &'static str,
+    /// `groups` only: the backend that runs each component in this process (graviola,
+    /// pure-rust, aws-lc-rs), in wire order. Absent where a scan embeds the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backends: Option<Vec<&'static str>>,
 }
 
 pub fn kind_name(g: &Group) -> &'static str {
@@ -46,6 +50,7 @@ impl GroupInfo {
             quantum_safe: g.is_post_quantum(),
             tls12: g.tls12_allowed(),
             spec: g.spec,
+            backends: None,
         }
     }
 }
@@ -54,7 +59,15 @@ impl GroupInfo {
 pub fn run(json: bool) -> Result<(), Failure> {
     let infos: Vec<GroupInfo> = pqhkex::groups::ALL
         .iter()
-        .map(|g| GroupInfo::of(g))
+        .map(|g| GroupInfo {
+            backends: Some(
+                g.components
+                    .iter()
+                    .map(|a| pqhkex::Backend::for_algorithm(*a).name())
+                    .collect(),
+            ),
+            ..GroupInfo::of(g)
+        })
         .collect();
     if json {
         let text = serde_json::to_string_pretty(&infos)
@@ -63,7 +76,7 @@ pub fn run(json: bool) -> Result<(), Failure> {
         return Ok(());
     }
     outln!(
-        "{:<6}  {:<22} {:<12} {:<22} {:>6} {:>6} {:>6}  {:<4} {:<12} spec",
+        "{:<6}  {:<22} {:<12} {:<22} {:>6} {:>6} {:>6}  {:<4} {:<12} {:<20} spec",
         "code",
         "name",
         "kind",
@@ -72,11 +85,12 @@ pub fn run(json: bool) -> Result<(), Failure> {
         "server",
         "secret",
         "NIST",
-        "quantum-safe"
+        "quantum-safe",
+        "backend"
     );
     for i in &infos {
         outln!(
-            "{:<6}  {:<22} {:<12} {:<22} {:>6} {:>6} {:>6}  {:<4} {:<12} {}",
+            "{:<6}  {:<22} {:<12} {:<22} {:>6} {:>6} {:>6}  {:<4} {:<12} {:<20} {}",
             i.code,
             i.name,
             i.kind,
@@ -86,9 +100,10 @@ pub fn run(json: bool) -> Result<(), Failure> {
             i.shared_secret_bytes,
             i.nist_category.map_or("-".to_string(), |c| c.to_string()),
             if i.quantum_safe { "yes" } else { "NO" },
+            i.backends.as_deref().unwrap_or_default().join(" + "),
             i.spec
         );
     }
-    outln!("(share and secret sizes in bytes)");
+    outln!("(share and secret sizes in bytes; backend: what runs each component in this process)");
     Ok(())
 }

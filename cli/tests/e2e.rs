@@ -157,6 +157,13 @@ fn groups_lists_the_library_table() {
         assert_eq!(j["code"], format!("0x{:04x}", g.code));
         assert_eq!(j["client_share_bytes"], g.client_share_len());
         assert_eq!(j["quantum_safe"], g.is_post_quantum());
+        // The backend of each component, as the library chooses it on this machine.
+        let backends: Vec<&str> = g
+            .components
+            .iter()
+            .map(|a| pqhkex::Backend::for_algorithm(*a).name())
+            .collect();
+        assert_eq!(names(&j["backends"]), backends, "{}", g.name);
     }
     let text = pqhkex(&["groups"]);
     assert!(text.stdout.contains("SecP384r1MLKEM1024"));

@@ -11,6 +11,7 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig};
 
 /// The group a fuzz input's selector byte picks: every group pqhkex has, legacy included.
 pub fn group(selector: u8) -> &'static Group {
+    check_forced_backend();
     groups::ALL[usize::from(selector) % groups::ALL.len()]
 }
 
@@ -33,6 +34,25 @@ pub fn seeds(g: &Group, byte: u8, keygen: bool) -> Vec<Vec<u8>> {
 
 fn as_slices(v: &[Vec<u8>]) -> Vec<&[u8]> {
     v.iter().map(|s| &s[..]).collect()
+}
+
+/// Panics (a reported crash) if `PQHKEX_BACKEND` forces a backend that does not run
+/// every algorithm it covers here: a silent fallback must not pass as fuzzing of it.
+pub fn check_forced_backend() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(check_forced_backend_now);
+}
+
+fn check_forced_backend_now() {
+    let Ok(name) = std::env::var("PQHKEX_BACKEND") else {
+        return;
+    };
+    let forced = pqhkex::Backend::from_name(&name).expect("PQHKEX_BACKEND names a backend");
+    for alg in pqhkex::Algorithm::ALL.iter().copied() {
+        if forced.covers(alg) {
+            assert_eq!(pqhkex::Backend::for_algorithm(alg), forced, "{alg}");
+        }
+    }
 }
 
 /// A client key share for `g` made once (a real `client_start`, deterministic seeds).
@@ -186,6 +206,7 @@ pub fn key_share_entry(code: u16, share: &[u8]) -> Vec<u8> {
 /// random and legacy session id fixed and its key shares replaced by deterministic
 /// X25519MLKEM768 and X25519 shares, so that it is the same in every run.
 pub fn client_hello() -> &'static [u8] {
+    check_forced_backend();
     static HELLO: OnceLock<Vec<u8>> = OnceLock::new();
     HELLO.get_or_init(|| {
         let config = ClientConfig::builder_with_provider(Arc::new(provider(

@@ -4,15 +4,15 @@
 //! keeps every check of the specs and every known-answer test meaningful:
 //!
 //! * **X25519, P-256, P-384**: always. Fresh keys come from aws-lc's own generator;
-//!   seeded keys (known-answer tests, [`crate::hazmat`]) are imported as raw private keys,
+//!   seeded keys (known-answer tests, `hazmat` module (feature `hazmat`)) are imported as raw private keys,
 //!   so the Wycheproof and RFC 7748 vectors run through the very `agree` code that TLS uses.
 //! * **ML-KEM-512/768/1024**: for fresh keys and fresh encapsulations, the TLS path.
 //!   aws-lc cannot be given FIPS 203's `d ‖ z` or `m`, so seeded calls (known-answer tests)
 //!   stay on libcrux; the two are checked against each other in `tests/backend.rs`.
 //! * Round-3 Kyber768 and X-Wing stay on libcrux and curve25519-dalek.
 //!
-//! Each function here returns `None` when the backend does not cover the request, and the
-//! caller falls back to the pure-Rust component. The peer-input checks are the same as in
+//! Its entry points return `None` when the backend does not cover the request, and the
+//! pure-Rust component serves it (see `backend`). The peer-input checks are the same as in
 //! the pure-Rust components, with the same errors, so a peer sees the same alerts.
 //!
 //! Secrets: aws-lc frees key material with `OPENSSL_free`, which wipes it; the shared
@@ -22,7 +22,8 @@
 use aws_lc_rs::agreement::{self, UnparsedPublicKey};
 use aws_lc_rs::kem::{self as lc_kem, AlgorithmId};
 
-use super::{check_len, Algorithm, PrivateKey, SecretBuf, Seed};
+use super::backend::{Backend, Implementation};
+use super::{check_ecdh_share, check_len, Algorithm, PrivateKey, SecretBuf, Seed};
 use crate::error::{Error, KeyShareFault};
 
 /// A client private key held by aws-lc.
@@ -107,24 +108,6 @@ fn push_public(
     Ok(())
 }
 
-/// Checks the encoding of a peer's ECDH share before aws-lc parses it.
-fn check_ecdh_peer(algorithm: Algorithm, peer: &[u8]) -> Result<(), Error> {
-    // RFC 8446 §4.2.8.2 / RFC 7748 §5: an X25519 share is exactly 32 bytes; a NIST
-    // share is exactly the uncompressed point (65 or 97 bytes).
-    check_len(algorithm.name(), peer, algorithm.public_len())?;
-    // RFC 8446 §4.2.8.2: only the uncompressed form `0x04 ‖ X ‖ Y` is allowed; aws-lc
-    // would also parse a compressed point. (The same check as `nist`'s `parse_peer`,
-    // kept apart: refactoring nist.rs changes what rustc inlines there, and the
-    // constant-time harness's suppressions match inlined frame names.)
-    if algorithm != Algorithm::X25519 && peer[0] != 0x04 {
-        return Err(Error::InvalidKeyShare {
-            what: algorithm.name(),
-            fault: KeyShareFault::PointNotUncompressed,
-        });
-    }
-    Ok(())
-}
-
 /// ECDH with aws-lc, appending the shared secret (X25519: RFC 7748 §6.1 output; NIST:
 /// the x-coordinate, RFC 8446 §7.4.2) to `secret`.
 fn agree(
@@ -155,8 +138,16 @@ fn agree(
     })
 }
 
+/// aws-lc as a backend (see `backend`).
+pub(crate) static IMPLEMENTATION: Implementation = Implementation {
+    backend: Backend::AwsLcRs,
+    available: || true,
+    keygen,
+    encapsulate,
+};
+
 /// [`super::keygen`] on aws-lc, or `None` if the backend does not cover the request.
-pub(crate) fn keygen(
+fn keygen(
     algorithm: Algorithm,
     seed: Seed<'_>,
     public: &mut Vec<u8>,
@@ -184,7 +175,7 @@ pub(crate) fn keygen(
 }
 
 /// [`super::encapsulate`] on aws-lc, or `None` if the backend does not cover the request.
-pub(crate) fn encapsulate(
+fn encapsulate(
     algorithm: Algorithm,
     peer_public: &[u8],
     seed: Seed<'_>,
@@ -194,7 +185,7 @@ pub(crate) fn encapsulate(
     if let Some(alg) = ecdh(algorithm) {
         return Some((|| {
             // Validate the peer's encoding before spending a scalar multiplication.
-            check_ecdh_peer(algorithm, peer_public)?;
+            check_ecdh_share(algorithm, peer_public)?;
             let ephemeral = ecdh_key(algorithm, alg, seed)?;
             push_public(algorithm, &ephemeral, reply)?;
             agree(algorithm, alg, &ephemeral, peer_public, secret)
@@ -229,7 +220,7 @@ pub(crate) fn encapsulate(
 pub(crate) fn decapsulate(key: &Key, reply: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
     match key {
         Key::Ecdh(algorithm, k) => {
-            check_ecdh_peer(*algorithm, reply)?;
+            check_ecdh_share(*algorithm, reply)?;
             agree(*algorithm, k.algorithm(), k, reply, secret)
         }
         Key::MlKem(algorithm, dk) => {

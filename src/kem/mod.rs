@@ -15,7 +15,7 @@
 //! multiply". Randomness comes from the operating system ([`fill_random`]), or, under
 //! the `aws-lc-rs-backend` feature, from aws-lc's generator for the components it runs
 //! (`aws_lc`); the seeded entry points exist so that known-answer tests can drive the
-//! very same code (see [`crate::hazmat`]).
+//! very same code (see `hazmat` module (feature `hazmat`)).
 //!
 //! Every function here appends its public output to a caller-provided buffer and
 //! its secret output to a [`SecretBuf`], so that a hybrid group concatenates
@@ -29,8 +29,14 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, KeyShareFault};
 
+pub use backend::Backend;
+pub(crate) use backend::{encapsulate, keygen};
+
 #[cfg(feature = "aws-lc-rs-backend")]
 mod aws_lc;
+mod backend;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod graviola;
 #[cfg(feature = "legacy-kyber")]
 pub(crate) mod kyber;
 pub(crate) mod mlkem;
@@ -139,7 +145,7 @@ impl Algorithm {
         }
     }
 
-    /// Length of the seed [`crate::hazmat`] key generation takes: ML-KEM `d ‖ z`
+    /// Length of the seed `hazmat` module (feature `hazmat`) key generation takes: ML-KEM `d ‖ z`
     /// (FIPS 203 Algorithm 16), or the ECDH private scalar.
     pub const fn keygen_seed_len(self) -> usize {
         match self {
@@ -149,7 +155,7 @@ impl Algorithm {
         }
     }
 
-    /// Length of the randomness [`crate::hazmat`] encapsulation takes: ML-KEM `m`
+    /// Length of the randomness `hazmat` module (feature `hazmat`) encapsulation takes: ML-KEM `m`
     /// (FIPS 203 Algorithm 17), or the server's ephemeral ECDH scalar.
     pub const fn encaps_seed_len(self) -> usize {
         match self {
@@ -177,52 +183,6 @@ impl Algorithm {
 }
 
 impl core::fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The implementations the key-exchange components run on in this build.
-///
-/// Chosen at compile time by the `aws-lc-rs-backend` feature; [`Backend::CURRENT`] says
-/// which. Inventory tools can record it next to the negotiated group.
-///
-/// ```
-/// use pqhkex::Backend;
-/// # #[cfg(not(feature = "aws-lc-rs-backend"))]
-/// assert_eq!(Backend::CURRENT, Backend::PureRust);
-/// println!("key exchange runs on {}", Backend::CURRENT);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Backend {
-    /// Pure Rust (the default): ML-KEM from `libcrux-ml-kem`, X25519 from
-    /// `curve25519-dalek`, P-256/P-384 from RustCrypto's `p256`/`p384`.
-    PureRust,
-    /// Feature `aws-lc-rs-backend`: X25519, P-256, P-384 and fresh ML-KEM keys and
-    /// encapsulations on aws-lc (through `aws-lc-rs`); seeded ML-KEM (known-answer
-    /// tests), round-3 Kyber768 and X-Wing stay on the pure-Rust code.
-    AwsLcRs,
-}
-
-impl Backend {
-    /// The backend compiled into this build.
-    #[cfg(not(feature = "aws-lc-rs-backend"))]
-    pub const CURRENT: Backend = Backend::PureRust;
-    /// The backend compiled into this build.
-    #[cfg(feature = "aws-lc-rs-backend")]
-    pub const CURRENT: Backend = Backend::AwsLcRs;
-
-    /// A short name: `"pure-rust"` or `"aws-lc-rs"`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Backend::PureRust => "pure-rust",
-            Backend::AwsLcRs => "aws-lc-rs",
-        }
-    }
-}
-
-impl core::fmt::Display for Backend {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())
     }
@@ -278,6 +238,9 @@ pub(crate) enum PrivateKey {
     /// A key held by aws-lc (feature `aws-lc-rs-backend`).
     #[cfg(feature = "aws-lc-rs-backend")]
     AwsLc(aws_lc::Key),
+    /// A key held by graviola (x86_64 and aarch64).
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    Graviola(graviola::Key),
 }
 
 /// Runs `$body` with `$C` bound to the [`Component`] type implementing `$alg`.
@@ -331,6 +294,37 @@ impl PrivateKey {
             PrivateKey::Kyber768(_) => Algorithm::Kyber768,
             #[cfg(feature = "aws-lc-rs-backend")]
             PrivateKey::AwsLc(k) => k.algorithm(),
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            PrivateKey::Graviola(k) => k.algorithm(),
+        }
+    }
+
+    /// The serialized ML-KEM (or Kyber) decapsulation key `dk`, for the `hazmat` module;
+    /// `None` for ECDH keys.
+    #[cfg(feature = "hazmat")]
+    pub(crate) fn decapsulation_key(&self) -> Option<SecretBuf> {
+        let bytes = match self {
+            PrivateKey::MlKem512(k) => k.as_bytes(),
+            PrivateKey::MlKem768(k) => k.as_bytes(),
+            PrivateKey::MlKem1024(k) => k.as_bytes(),
+            #[cfg(feature = "legacy-kyber")]
+            PrivateKey::Kyber768(k) => k.as_bytes(),
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            PrivateKey::Graviola(k) => return k.decapsulation_key(),
+            _ => return None,
+        };
+        Some(SecretBuf::new(bytes.to_vec()))
+    }
+
+    /// The backend that made (and decapsulates with) this key.
+    #[cfg(feature = "hazmat")]
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            #[cfg(feature = "aws-lc-rs-backend")]
+            PrivateKey::AwsLc(_) => Backend::AwsLcRs,
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            PrivateKey::Graviola(_) => Backend::Graviola,
+            _ => Backend::PureRust,
         }
     }
 
@@ -347,6 +341,24 @@ impl PrivateKey {
             PrivateKey::Kyber768(k) => kyber::Kyber768::decapsulate(k, reply, secret),
             #[cfg(feature = "aws-lc-rs-backend")]
             PrivateKey::AwsLc(k) => aws_lc::decapsulate(k, reply, secret),
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            PrivateKey::Graviola(k) => graviola::decapsulate(k, reply, secret),
+        }
+    }
+
+    /// [`Self::decapsulate`] for a key used once and then dropped (a TLS client's): the
+    /// same result, through the entry point that consumes the key where a backend has
+    /// one (graviola's ML-KEM `decaps`, which also enters and leaves its constant-time
+    /// CPU state).
+    pub(crate) fn decapsulate_once(
+        self,
+        reply: &[u8],
+        secret: &mut SecretBuf,
+    ) -> Result<(), Error> {
+        match self {
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            PrivateKey::Graviola(k) => graviola::decapsulate_once(k, reply, secret),
+            other => other.decapsulate(reply, secret),
         }
     }
 }
@@ -356,7 +368,7 @@ impl PrivateKey {
 pub(crate) enum Seed<'a> {
     /// Fresh bytes from the operating system's RNG.
     Os,
-    /// Caller-provided bytes (known-answer tests only, via [`crate::hazmat`]).
+    /// Caller-provided bytes (known-answer tests only, via `hazmat` module (feature `hazmat`)).
     Fixed(&'a [u8]),
 }
 
@@ -408,40 +420,48 @@ fn with_seed<T>(
     }
 }
 
-/// Generates a key pair for `algorithm`, appending its public share to `public`.
-pub(crate) fn keygen(
-    algorithm: Algorithm,
-    seed: Seed<'_>,
-    public: &mut Vec<u8>,
-) -> Result<PrivateKey, Error> {
-    #[cfg(feature = "aws-lc-rs-backend")]
-    if let Some(result) = aws_lc::keygen(algorithm, seed, public) {
-        return result;
-    }
-    with_component!(algorithm, C => {
-        with_seed(seed, algorithm.keygen_seed_len(), algorithm, |s| {
-            C::keygen(s, public).map(C::wrap)
-        })
-    })
-}
+/// The pure-Rust components as a backend (see `backend`): they cover every algorithm and
+/// every request, on every machine.
+pub(crate) static PURE_RUST: backend::Implementation = backend::Implementation {
+    backend: Backend::PureRust,
+    available: || true,
+    keygen: |algorithm, seed, public| {
+        Some(with_component!(algorithm, C => {
+            with_seed(seed, algorithm.keygen_seed_len(), algorithm, |s| {
+                C::keygen(s, public).map(C::wrap)
+            })
+        }))
+    },
+    encapsulate: |algorithm, peer_public, seed, reply, secret| {
+        Some(with_component!(algorithm, C => {
+            with_seed(seed, algorithm.encaps_seed_len(), algorithm, |s| {
+                C::encapsulate(peer_public, s, reply, secret)
+            })
+        }))
+    },
+};
 
-/// Encapsulates to the peer's public share for `algorithm`.
-pub(crate) fn encapsulate(
-    algorithm: Algorithm,
-    peer_public: &[u8],
-    seed: Seed<'_>,
-    reply: &mut Vec<u8>,
-    secret: &mut SecretBuf,
-) -> Result<(), Error> {
-    #[cfg(feature = "aws-lc-rs-backend")]
-    if let Some(result) = aws_lc::encapsulate(algorithm, peer_public, seed, reply, secret) {
-        return result;
+/// Checks the encoding of a peer's ECDH share before a backend that parses more than TLS
+/// allows sees it (aws-lc and graviola; the RustCrypto components check in `nist`).
+// Kept apart from `nist`'s own check: refactoring nist.rs changes what rustc inlines there.
+#[cfg(any(
+    feature = "aws-lc-rs-backend",
+    target_arch = "x86_64",
+    target_arch = "aarch64"
+))]
+pub(crate) fn check_ecdh_share(algorithm: Algorithm, peer: &[u8]) -> Result<(), Error> {
+    // RFC 8446 §4.2.8.2 / RFC 7748 §5: an X25519 share is exactly 32 bytes; a NIST
+    // share is exactly the uncompressed point (65 or 97 bytes).
+    check_len(algorithm.name(), peer, algorithm.public_len())?;
+    // RFC 8446 §4.2.8.2: only the uncompressed form `0x04 ‖ X ‖ Y` is allowed; aws-lc
+    // would also parse a compressed point.
+    if algorithm != Algorithm::X25519 && peer[0] != 0x04 {
+        return Err(Error::InvalidKeyShare {
+            what: algorithm.name(),
+            fault: KeyShareFault::PointNotUncompressed,
+        });
     }
-    with_component!(algorithm, C => {
-        with_seed(seed, algorithm.encaps_seed_len(), algorithm, |s| {
-            C::encapsulate(peer_public, s, reply, secret)
-        })
-    })
+    Ok(())
 }
 
 /// Checks that a peer share has exactly the length `expected`.

@@ -17,7 +17,7 @@ use rustls::{
 /// coefficient 2i+1 in the high half of byte 3i+1 and byte 3i+2.
 pub fn set_ek_coefficient(ek: &mut [u8], index: usize, value: u16) {
     let at = index / 2 * 3;
-    if index % 2 == 0 {
+    if index.is_multiple_of(2) {
         ek[at] = value as u8;
         ek[at + 1] = (ek[at + 1] & 0xf0) | (value >> 8) as u8;
     } else {
@@ -47,6 +47,38 @@ pub fn ring_with(groups: Vec<&'static dyn SupportedKxGroup>) -> CryptoProvider {
         kx_groups: groups,
         ..rustls::crypto::ring::default_provider()
     }
+}
+
+/// The backend that serves a seeded (`hazmat`) request for `alg`: the selected one,
+/// except that aws-lc cannot take an ML-KEM seed and hands those to the pure-Rust code.
+pub fn seeded_backend(alg: pqhkex::Algorithm) -> pqhkex::Backend {
+    match pqhkex::Backend::for_algorithm(alg) {
+        pqhkex::Backend::AwsLcRs if alg.is_post_quantum() => pqhkex::Backend::PureRust,
+        b => b,
+    }
+}
+
+/// Decapsulates `ct` with the key that `hazmat::keygen(alg, seed)` describes, generated
+/// again from `seed` on the backend that runs `alg` in this process (graviola cannot
+/// import a serialized `dk`, so `hazmat::decapsulate` always runs the pure-Rust code).
+pub fn decapsulate_on_backend(alg: pqhkex::Algorithm, seed: &[u8], ct: &[u8]) -> Vec<u8> {
+    let group = pqhkex::groups::ALL
+        .iter()
+        .find(|g| g.components == [alg])
+        .expect("a stand-alone group for the algorithm");
+    let client = pqhkex::hazmat::client_start(group, &[seed]).unwrap();
+    assert_eq!(
+        client.backend(0),
+        Some(seeded_backend(alg)),
+        "{alg}: the seeded key was not generated on the selected backend"
+    );
+    client.complete(ct).unwrap().to_vec()
+}
+
+/// rustls's *ring* provider with `policy`'s pqhkex groups, through the provider-neutral
+/// `with_policy` (the `ring_provider` shortcut needs the opt-in `ring` feature).
+pub fn ring_policy(policy: pqhkex::Policy) -> CryptoProvider {
+    pqhkex::with_policy(rustls::crypto::ring::default_provider(), policy)
 }
 
 pub fn aws_with(groups: Vec<&'static dyn SupportedKxGroup>) -> CryptoProvider {

@@ -17,11 +17,18 @@
 //! leaks). Functional results (both sides derive the same secret, implicit
 //! rejection gives a different one) are checked too, on declassified copies.
 //!
+//! Backends: pqhkex picks a component backend per algorithm at run time; `scripts/ct`
+//! runs this binary once per backend, forcing it with `PQHKEX_BACKEND` (`pure-rust`,
+//! `graviola`). Each run checks only the scenarios whose algorithms run on that backend,
+//! and FAILS if the backend it was asked for is not the one that ran (under valgrind
+//! graviola's CPU check fails unless it was built with `VALGRIND_BUG_494162`, and a
+//! silent fallback to pure Rust must never pass as coverage of graviola).
+//!
 //! Output: one `ok <name>` or `FAIL <name>: <why>` line per check, then
 //! `valgrind <mode>: N passed, N failed`. Exit status 1 if anything failed.
 
 use pqhkex::groups::{self, Group};
-use pqhkex::{hazmat, Algorithm};
+use pqhkex::{hazmat, Algorithm, Backend};
 use pqhkex_ct::controls;
 use pqhkex_ct::vg::{self, declassify, public_copy, taint};
 use rustls::crypto::SupportedKxGroup;
@@ -29,11 +36,41 @@ use rustls::crypto::SupportedKxGroup;
 /// Counts checks and prints one line per check.
 struct Harness {
     label: String,
+    /// The backend this run checks (forced with `PQHKEX_BACKEND`).
+    backend: Backend,
     passed: u32,
     failed: u32,
 }
 
 impl Harness {
+    /// Whether `alg` runs on the backend under check in this process.
+    fn runs(&self, alg: Algorithm) -> bool {
+        Backend::for_algorithm(alg) == self.backend
+    }
+
+    /// Whether any component of `group` runs on the backend under check.
+    fn runs_any(&self, group: &Group) -> bool {
+        group.components.iter().any(|a| self.runs(*a))
+    }
+
+    /// Fails unless every component key of `client` was made by the backend that
+    /// `Backend::for_algorithm` names for it.
+    fn assert_backends(
+        group: &Group,
+        client: &hazmat::ClientKeyShare,
+    ) -> Result<(), String> {
+        for (i, alg) in group.components.iter().enumerate() {
+            let want = Backend::for_algorithm(*alg);
+            if client.backend(i) != Some(want) {
+                return Err(format!(
+                    "{alg} key made by {:?}, not by {want}",
+                    client.backend(i)
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `f` and checks memcheck's error counter: it must stay put
     /// (`expect_reports == false`) or increase (`true`, the controls).
     fn check(&mut self, name: &str, expect_reports: bool, f: impl FnOnce() -> Result<(), String>) {
@@ -155,6 +192,11 @@ fn mlkem_via_pqhkex(h: &mut Harness, alg: Algorithm) {
             Ok(())
         },
     );
+    if h.backend != Backend::PureRust {
+        // A serialized dk is always decapsulated by libcrux (`hazmat::decapsulate`);
+        // this backend's decapsulation is checked by `mlkem_group_decaps`.
+        return;
+    }
     h.check(
         &format!("pqhkex/{alg}/decapsulate-valid[dk_PKE,z secret]"),
         false,
@@ -180,6 +222,46 @@ fn mlkem_via_pqhkex(h: &mut Harness, alg: Algorithm) {
             Ok(())
         },
     );
+}
+
+/// ML-KEM decapsulation on the selected backend: a key generated from a secret `d ‖ z`
+/// through the stand-alone group (so it is the backend's own key object), completed with
+/// a valid and a tampered ciphertext (implicit rejection).
+fn mlkem_group_decaps(h: &mut Harness, alg: Algorithm) {
+    let group = groups::ALL
+        .iter()
+        .copied()
+        .find(|g| g.components == [alg])
+        .expect("stand-alone ML-KEM group");
+    let Ok(client) = hazmat::client_start(group, &[&secret(64, 5)]) else {
+        h.failed += 1;
+        println!("FAIL {}/pqhkex/{alg}/group-keygen: failed", h.label);
+        return;
+    };
+    let ek = public_copy(client.share());
+    let (ct, ss_enc) = match hazmat::encapsulate(alg, &ek, &bytes(32, 6)) {
+        Ok((c, ss)) => (c, ss.to_vec()),
+        Err(e) => {
+            h.failed += 1;
+            println!("FAIL {}/pqhkex/{alg}/group-encapsulate: {e:?}", h.label);
+            return;
+        }
+    };
+    for (name, flip) in [("decapsulate-valid", false), ("decapsulate-invalid", true)] {
+        h.check(&format!("pqhkex/{alg}/{name}[key from secret d,z]"), false, || {
+            Harness::assert_backends(group, &client)?;
+            let mut c = ct.clone();
+            if flip {
+                c[9] ^= 0x04;
+            }
+            let ss = client.complete(&c).map_err(err)?;
+            match (flip, reveal(&ss) == reveal(&ss_enc)) {
+                (false, false) => Err("valid ciphertext: the two sides disagree".into()),
+                (true, true) => Err("implicit rejection returned the real shared secret".into()),
+                _ => Ok(()),
+            }
+        });
+    }
 }
 
 /// ML-KEM through libcrux's portable and AVX2 backends, called explicitly.
@@ -357,6 +439,7 @@ fn hybrid(h: &mut Harness, group: &'static Group) {
             let s = seeds(comps.iter().map(|a| a.keygen_seed_len()), 31, comps);
             let refs: Vec<&[u8]> = s.iter().map(|v| &v[..]).collect();
             let c = hazmat::client_start(group, &refs).map_err(err)?;
+            Harness::assert_backends(group, &c)?;
             share = public_copy(c.share());
             client = Some(c);
             Ok(())
@@ -513,19 +596,33 @@ fn checks(h: &mut Harness) {
         Algorithm::MlKem768,
         Algorithm::MlKem1024,
     ] {
-        mlkem_via_pqhkex(h, alg);
+        if h.runs(alg) {
+            mlkem_via_pqhkex(h, alg);
+            mlkem_group_decaps(h, alg);
+        }
     }
-    mlkem_backends(h);
     for alg in [Algorithm::X25519, Algorithm::P256, Algorithm::P384] {
-        ecdh(h, alg);
+        if h.runs(alg) {
+            ecdh(h, alg);
+        }
     }
     for group in groups::ALL {
-        hybrid(h, group);
+        if h.runs_any(group) {
+            hybrid(h, group);
+        }
     }
     for kx in pqhkex::rustls::ALL_KX_GROUPS {
-        rustls_group(h, *kx);
+        let group = groups::by_code(u16::from(kx.name())).expect("table group");
+        if h.runs_any(group) {
+            rustls_group(h, *kx);
+        }
     }
-    xwing(h);
+    // Code that runs on pure Rust whatever the backend: libcrux called directly, and
+    // X-Wing (the KEM API).
+    if h.backend == Backend::PureRust {
+        mlkem_backends(h);
+        xwing(h);
+    }
 }
 
 fn control_checks(h: &mut Harness) {
@@ -560,12 +657,32 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_default();
     let label = args.next().unwrap_or_else(|| "vg".into());
+    let backend = std::env::var("PQHKEX_BACKEND")
+        .ok()
+        .and_then(|b| Backend::from_name(&b))
+        .unwrap_or(Backend::PureRust);
     let mut h = Harness {
-        label,
+        label: format!("{label}/{backend}"),
+        backend,
         passed: 0,
         failed: 0,
     };
-    if !vg::running_on_valgrind() {
+    let covered: Vec<Algorithm> = Algorithm::ALL
+        .iter()
+        .copied()
+        .filter(|a| backend.covers(*a))
+        .collect();
+    let wrong = covered
+        .iter()
+        .find(|a| Backend::for_algorithm(**a) != backend);
+    if let (Some(a), "checks") = (wrong, mode.as_str()) {
+        println!(
+            "FAIL {}/setup: {a} runs on {}, not on {backend} (for graviola under valgrind, build with VALGRIND_BUG_494162 set)",
+            h.label,
+            Backend::for_algorithm(*a)
+        );
+        h.failed += 1;
+    } else if !vg::running_on_valgrind() {
         println!(
             "FAIL {}/setup: not running under valgrind; the checks would see nothing",
             h.label

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Feature hygiene (issue: "a drop-in that breaks nothing").
+# 1. The library builds and lints with no features and with each feature alone.
+# 2. A consumer crate with rustls and hyper-rustls at their defaults plus pqhkex at its
+#    defaults runs rustls's default-provider path without a panic
+#    (tests/consumer-defaults/src/main.rs).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+echo "features: none"
+cargo clippy -q -p pqhkex --lib --no-default-features -- -D warnings
+features=$(sed -n '/^\[features\]/,/^\[/p' Cargo.toml | sed -n 's/^\([a-z0-9-]*\) = \[.*/\1/p' | grep -v '^default$')
+[ -n "$features" ] || { echo "no features found in Cargo.toml"; exit 1; }
+for f in $features; do
+    echo "features: $f alone"
+    cargo clippy -q -p pqhkex --lib --no-default-features --features "$f" -- -D warnings
+done
+
+echo "consumer crate: rustls + hyper-rustls at their defaults, pqhkex at its defaults"
+# Its own workspace and lock file; the shared target directory keeps aws-lc built once.
+cargo run -q --manifest-path tests/consumer-defaults/Cargo.toml
