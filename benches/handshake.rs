@@ -76,8 +76,8 @@ fn footprint() {
 }
 
 /// Interleaved A/B timing of full handshakes (see [`support::paired`]): pqhkex's
-/// X25519MLKEM768 against x25519 (the 1.10x target), and each pqhkex group against the
-/// aws-lc-rs group of the same name.
+/// X25519MLKEM768 against x25519 (the 1.10x target, with the peers' own ratios), and each
+/// pqhkex group against each peer's group of the same name.
 fn paired_ratios() {
     let all = support::contenders();
     let find = |imp: &str, group: &str| {
@@ -94,13 +94,14 @@ fn paired_ratios() {
             find(support::pqhkex(), "X25519MLKEM768"),
             find(support::pqhkex(), "x25519"),
         ),
-        (
-            find("aws-lc-rs", "X25519MLKEM768"),
-            find("aws-lc-rs", "x25519"),
-        ),
     ];
+    for peer in support::PEERS {
+        pairs.push((find(peer, "X25519MLKEM768"), find(peer, "x25519")));
+    }
     for p in all.iter().filter(|w| w.implementation == support::pqhkex()) {
-        pairs.push((Some(*p), find("aws-lc-rs", p.group)));
+        for peer in support::PEERS {
+            pairs.push((Some(*p), find(peer, p.group)));
+        }
     }
     let mut rows = Vec::new();
     for (a, b) in pairs {
