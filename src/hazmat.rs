@@ -122,19 +122,18 @@ pub fn decapsulate(
                 ));
             }
             match algorithm {
-                Algorithm::MlKem512 => {
-                    mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem512)
-                }
-                Algorithm::MlKem768 => {
-                    mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem768)
-                }
-                _ => mlkem::DecapsulationKey::from_bytes(private_key).map(PrivateKey::MlKem1024),
+                Algorithm::MlKem512 => mlkem::DecapsulationKey::from_bytes(private_key)
+                    .map(|k| PrivateKey::MlKem512(Box::new(k))),
+                Algorithm::MlKem768 => mlkem::DecapsulationKey::from_bytes(private_key)
+                    .map(|k| PrivateKey::MlKem768(Box::new(k))),
+                _ => mlkem::DecapsulationKey::from_bytes(private_key)
+                    .map(|k| PrivateKey::MlKem1024(Box::new(k))),
             }
             .ok_or_else(|| bad_key("wrong decapsulation key length"))?
         }
         #[cfg(feature = "legacy-kyber")]
         Algorithm::Kyber768 => mlkem::DecapsulationKey::from_bytes(private_key)
-            .map(PrivateKey::Kyber768)
+            .map(|k| PrivateKey::Kyber768(Box::new(k)))
             .ok_or_else(|| bad_key("wrong decapsulation key length"))?,
         _ => {
             let mut scratch = Vec::new();

@@ -46,6 +46,12 @@ impl KxGroup {
     }
 }
 
+/// Hands the secret's buffer to rustls without a copy: rustls's `SharedSecret` zeroizes it
+/// on drop, and the emptied `SecretBuf` has nothing left to wipe.
+fn shared_secret(mut secret: crate::SecretBuf) -> SharedSecret {
+    SharedSecret::from(core::mem::take(&mut *secret))
+}
+
 /// Converts a TLS codepoint to rustls's `NamedGroup` (which maps known values to
 /// their variants and anything else to `Unknown`).
 fn named(code: u16) -> NamedGroup {
@@ -66,7 +72,7 @@ impl SupportedKxGroup for KxGroup {
         Ok(CompletedKeyExchange {
             group: self.name(),
             pub_key,
-            secret: SharedSecret::from(&secret[..]),
+            secret: shared_secret(secret),
         })
     }
 
@@ -92,7 +98,7 @@ struct Active {
 impl ActiveKeyExchange for Active {
     fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, ::rustls::Error> {
         let secret = self.state.complete_once(peer_pub_key)?;
-        Ok(SharedSecret::from(&secret[..]))
+        Ok(shared_secret(secret))
     }
 
     fn hybrid_component(&self) -> Option<(NamedGroup, &[u8])> {
@@ -112,7 +118,7 @@ impl ActiveKeyExchange for Active {
             ));
         };
         let secret = self.state.complete_component(index, peer_pub_key)?;
-        Ok(SharedSecret::from(&secret[..]))
+        Ok(shared_secret(secret))
     }
 
     fn pub_key(&self) -> &[u8] {

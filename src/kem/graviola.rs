@@ -32,9 +32,6 @@ use super::{check_ecdh_share, check_len, Algorithm, PrivateKey, SecretBuf, Seed}
 use crate::error::{Error, KeyShareFault};
 
 /// A client private key held by graviola.
-// `DecapKey` keeps Â in the NTT domain (about 7 KiB), like libcrux's unpacked keys that
-// share the enum; boxing would cost an allocation per handshake.
-#[allow(clippy::large_enum_variant)]
 pub(crate) enum Key {
     /// An X25519 private key.
     X25519(x25519::StaticPrivateKey),
@@ -42,8 +39,9 @@ pub(crate) enum Key {
     P256(p256::StaticPrivateKey),
     /// A P-384 private key.
     P384(p384::StaticPrivateKey),
-    /// An ML-KEM-768 decapsulation key.
-    MlKem768(mlkem768::DecapKey),
+    /// An ML-KEM-768 decapsulation key. Boxed: it keeps Â in the NTT domain (about
+    /// 7 KiB), and the keys of a share are moved around by value.
+    MlKem768(Box<mlkem768::DecapKey>),
 }
 
 impl Key {
@@ -240,7 +238,7 @@ fn keygen(
 /// (ML-KEM.KeyGen_internal).
 fn mlkem_keygen(seed: Seed<'_>, public: &mut Vec<u8>) -> Result<Key, Error> {
     let algorithm = Algorithm::MlKem768;
-    let dk = match seed {
+    let dk = Box::new(match seed {
         Seed::Os => mlkem768::DecapKey::generate().map_err(|_| randomness(algorithm))?,
         Seed::Fixed(bytes) => {
             let d_z: &[u8; 64] = fixed(algorithm, bytes, 64)?
@@ -248,7 +246,7 @@ fn mlkem_keygen(seed: Seed<'_>, public: &mut Vec<u8>) -> Result<Key, Error> {
                 .map_err(|_| length(algorithm, bytes))?;
             mlkem768::DecapKey::keygen_internal(d_z)
         }
-    };
+    });
     public.extend_from_slice(&dk.encapsulation_key().as_bytes());
     Ok(Key::MlKem768(dk))
 }

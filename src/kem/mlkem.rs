@@ -331,7 +331,7 @@ macro_rules! mlkem_component {
             }
 
             fn wrap(key: Self::PrivateKey) -> PrivateKey {
-                PrivateKey::$name(key)
+                PrivateKey::$name(Box::new(key))
             }
         }
     };
