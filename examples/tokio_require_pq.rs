@@ -2,8 +2,9 @@
 //! exchange, over loopback TCP.
 //!
 //! * The server reads each ClientHello with `LazyConfigAcceptor` and lets
-//!   [`pqhkex::PqServerConfigs`] pick the configuration of the best post-quantum group
-//!   the client supports; a client without one gets a `handshake_failure` alert.
+//!   [`pqhkex::PqServerConfigs::config_for`] pick the configuration of the best
+//!   post-quantum group the client supports; a client without one is refused by rustls
+//!   (a `handshake_failure` alert) through the refusal configuration it returns.
 //! * The client's configuration comes from [`pqhkex::client_config_builder`] with
 //!   [`Policy::RequirePostQuantum`]; [`Policy::check`] gates on the result.
 //!
@@ -23,23 +24,27 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 async fn serve(
     listener: TcpListener,
     configs: Arc<PqServerConfigs>,
-    refuse: Arc<rustls::ServerConfig>,
     count: usize,
 ) -> Result<Vec<Option<ConnectionReport>>, BoxError> {
     let mut seen = Vec::new();
     for _ in 0..count {
         let (tcp, _) = listener.accept().await?;
         let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
-        let config = match configs.choose(&start.client_hello()) {
-            Ok(config) => config,
-            Err(why) => {
-                println!("server: refusing a client: {why}");
-                // A configuration that cannot agree: rustls sends handshake_failure.
-                let _ = start.into_stream(refuse.clone()).await;
-                seen.push(None);
-                continue;
+        let (config, refused) = configs.config_for(&start.client_hello());
+        if let Some(why) = refused {
+            println!("server: refusing a client: {why}");
+            // rustls refuses with `config` itself (handshake_failure); the error it
+            // returns, explained in the policy's terms, is what to log.
+            if let Err(e) = start.into_stream(config).await {
+                let explained = Policy::RequirePostQuantum.explain_io(pqhkex::Side::Server, &e);
+                println!(
+                    "server: rustls: {}",
+                    explained.map_or(e.to_string(), |x| x.to_string())
+                );
             }
-        };
+            seen.push(None);
+            continue;
+        }
         let mut tls = start.into_stream(config).await?;
         let report = Policy::RequirePostQuantum.check(tls.get_ref().1)?;
         let mut hello = [0u8; 5];
@@ -88,14 +93,10 @@ async fn main() -> Result<(), BoxError> {
         Policy::RequirePostQuantum,
         finish,
     )?);
-    let refuse = Arc::new(finish(pqhkex::server_config_builder(
-        ring(),
-        Policy::RequirePostQuantum,
-    )?)?);
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(serve(listener, configs, refuse, 2));
+    let server = tokio::spawn(serve(listener, configs, 2));
 
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.clone())?;

@@ -20,6 +20,11 @@
 use crate::kem::Algorithm;
 
 /// How a group protects the key exchange.
+///
+/// ```
+/// assert_eq!(pqhkex::groups::X25519MLKEM768.kind().to_string(), "hybrid");
+/// assert_eq!(pqhkex::Kind::PostQuantum.to_string(), "post-quantum");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// One classical ECDH and one post-quantum KEM: safe while either holds.
@@ -38,8 +43,18 @@ pub enum Kind {
 /// assert_eq!((g.client_share_len(), g.server_share_len(), g.secret_len()), (1216, 1120, 64));
 /// assert!(g.is_post_quantum() && g.is_hybrid());
 /// assert_eq!(g.nist_category(), Some(3));
+/// assert_eq!(g.to_string(), "X25519MLKEM768 (0x11ec)");
+/// ```
+///
+/// Every `Group` is an entry of this module's table: the fields can be read, but a
+/// `Group` cannot be built outside pqhkex (it is `#[non_exhaustive]`), so every group a
+/// function receives has a rustls implementation and a valid layout.
+///
+/// ```compile_fail
+/// static MINE: pqhkex::Group = pqhkex::Group { code: 0x1234, name: "mine", components: &[], spec: "" };
 /// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Group {
     /// The TLS `NamedGroup` codepoint (IANA TLS Supported Groups registry).
     pub code: u16,
@@ -144,6 +159,23 @@ impl Group {
     /// post-quantum group is TLS 1.3 only: RFC 10024 §3, draft-ietf-tls-mlkem §3).
     pub const fn tls12_allowed(&self) -> bool {
         matches!(self.kind(), Kind::Classical)
+    }
+}
+
+impl core::fmt::Display for Kind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Kind::Hybrid => "hybrid",
+            Kind::PostQuantum => "post-quantum",
+            Kind::Classical => "classical",
+        })
+    }
+}
+
+/// The IANA name and the codepoint in hex, e.g. `X25519MLKEM768 (0x11ec)`.
+impl core::fmt::Display for Group {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} (0x{:04x})", self.name, self.code)
     }
 }
 

@@ -33,9 +33,13 @@ pub(crate) fn seed_at<'a>(seeds: Option<&[&'a [u8]]>, i: usize) -> Seed<'a> {
 }
 
 fn check_seed_count(group: &Group, seeds: Option<&[&[u8]]>) -> Result<(), Error> {
+    // Every table group has one or two components; no index can fail.
+    let Some(first) = group.components.first() else {
+        return Err(Error::UnknownGroup(group.name.to_string()));
+    };
     match seeds {
         Some(s) if s.len() != group.components.len() => Err(Error::InvalidSeed {
-            algorithm: group.components[0],
+            algorithm: *first,
             reason: "need exactly one seed per group component",
         }),
         _ => Ok(()),

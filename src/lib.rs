@@ -39,6 +39,7 @@
 //! * `aws-lc-rs-backend`: run X25519, P-256, P-384 and ML-KEM on aws-lc (a C and
 //!   assembly library, through `aws-lc-rs`) instead of the pure-Rust crates, for speed;
 //!   see [`Backend`]. Off by default.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::integer_division_remainder_used)]
@@ -64,5 +65,6 @@ pub use policy::aws_lc_rs_provider;
 #[cfg(feature = "ring")]
 pub use policy::ring_provider;
 pub use policy::{
-    client_config_builder, server_config_builder, with_policy, Policy, PqServerConfigs,
+    add_post_quantum, client_config_builder, server_config_builder, with_policy, Policy,
+    PqServerConfigs,
 };

@@ -1,17 +1,28 @@
 //! Policies: which groups a rustls configuration offers, and how to enforce that a
 //! connection is post-quantum.
 //!
-//! * [`Policy::PreferPostQuantum`] (the default): hybrids first, then pure ML-KEM,
-//!   then classical. A rustls client sends two key shares — X25519MLKEM768 and X25519,
-//!   from one X25519 key pair — so both PQ and classical servers answer in one round trip.
-//! * [`Policy::RequirePostQuantum`]: post-quantum groups only, TLS 1.3 only. A
+//! * [`Policy::PreferPostQuantum`] (the default): hybrids first, then classical, as
+//!   deployed peers offer. A rustls client sends two key shares — X25519MLKEM768 and
+//!   X25519, from one X25519 key pair — so both PQ and classical servers answer in one
+//!   round trip.
+//! * [`Policy::RequirePostQuantum`], [`Policy::RequireHybrid`], [`Policy::Cnsa2`]:
+//!   post-quantum (or only hybrid, or the CNSA 2.0 profile) groups only, TLS 1.3 only. A
 //!   classical-only peer fails the handshake; [`Policy::explain`] turns the rustls error
 //!   into [`Error::NoPostQuantumGroup`].
 //! * [`Policy::Classical`]: X25519, P-256, P-384 only (for comparison and testing).
+//! * [`Policy::Custom`]: your own list of groups.
 //!
-//! [`with_policy`] takes ANY base [`CryptoProvider`] — ring, aws-lc-rs or a third-party
-//! one — and returns it with its `kx_groups` replaced by the policy's, all implemented by
-//! pqhkex. Nothing here depends on a cargo feature, so no feature set can silently drop
+//! Two ways to apply a policy to ANY base [`CryptoProvider`] — ring, aws-lc-rs or a
+//! third-party one; its cipher suites, signature verification and RNG are always kept:
+//!
+//! * [`with_policy`] replaces its `kx_groups` with the policy's, all implemented by
+//!   pqhkex (the same code for every group, whatever the base);
+//! * [`add_post_quantum`] is additive: the policy's post-quantum groups, implemented by
+//!   pqhkex, go in front, and the provider keeps its own implementation of every other
+//!   group the policy allows (say aws-lc-rs's X25519 and P-256).
+//!
+//! [`ConnectionReport`] tells, per connection, whose implementation ran
+//! (`pqhkex_implementation`) and on which backend. Nothing here depends on a cargo feature, so no feature set can silently drop
 //! post-quantum from a configuration that asked for it; the convenience constructors
 //! `ring_provider` / `aws_lc_rs_provider` exist only with their opt-in features (`ring`,
 //! `aws-lc-rs`), which switch on the matching rustls provider.
@@ -35,60 +46,132 @@ use crate::inspect::ConnectionReport;
 
 /// Which key-exchange groups to offer and accept.
 ///
+/// The defaults follow what deployed peers offer (browsers, OpenSSL 3.5+, BoringSSL, Go,
+/// s2n-tls): hybrids first, classical groups as the fallback. Pure ML-KEM is offered only
+/// by the policies that ask for it, and ML-KEM-512 (NIST category 1) only by a
+/// [`Policy::Custom`] list that names it.
+///
+/// | policy | groups, in preference order | TLS |
+/// |---|---|---|
+/// | [`PreferPostQuantum`](Policy::PreferPostQuantum) (default) | X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, x25519, secp256r1, secp384r1 | 1.2 and 1.3 |
+/// | [`RequirePostQuantum`](Policy::RequirePostQuantum) | the three hybrids, MLKEM768, MLKEM1024 | 1.3 |
+/// | [`RequireHybrid`](Policy::RequireHybrid) | the three hybrids | 1.3 |
+/// | [`Cnsa2`](Policy::Cnsa2) | MLKEM1024, SecP384r1MLKEM1024 | 1.3 |
+/// | [`Classical`](Policy::Classical) | x25519, secp256r1, secp384r1 | 1.2 and 1.3 |
+/// | [`Custom`](Policy::Custom) | yours | 1.3 if every group is post-quantum |
+///
 /// ```
 /// use pqhkex::Policy;
 /// let names: Vec<u16> = Policy::default().kx_groups().iter().map(|g| u16::from(g.name())).collect();
 /// assert_eq!(&names[..2], &[0x11ec, 0x11eb]); // X25519MLKEM768 first
 /// assert!(names.contains(&0x001d)); // classical X25519 kept as a fallback
+/// assert!(!names.contains(&0x0201)); // pure ML-KEM only when asked for
 /// assert!(Policy::RequirePostQuantum.kx_groups().iter().all(|g| u16::from(g.name()) != 0x001d));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Policy {
-    /// Post-quantum groups first (hybrids, then pure ML-KEM), classical ones after.
+    /// Hybrids first, classical groups after (no pure ML-KEM).
     #[default]
     PreferPostQuantum,
-    /// Post-quantum groups only, and TLS 1.3 only. A classical-only peer cannot connect.
+    /// Post-quantum groups only (the hybrids, then pure ML-KEM-768 and ML-KEM-1024), and
+    /// TLS 1.3 only. A classical-only peer cannot connect.
     RequirePostQuantum,
+    /// Hybrid groups only (secure while either the classical or the post-quantum half
+    /// holds, as draft-ietf-tls-hybrid-design recommends for the transition), TLS 1.3 only.
+    RequireHybrid,
+    /// The CNSA 2.0 profile (NSA's Commercial National Security Algorithm Suite 2.0, as in
+    /// s2n-tls's CNSA 2.0 policies): ML-KEM-1024 alone or with P-384, TLS 1.3 only.
+    Cnsa2,
     /// Classical groups only (X25519, secp256r1, secp384r1).
     Classical,
+    /// Exactly these groups, in this order. TLS 1.3 only when all of them are
+    /// post-quantum; a connection satisfies it when it negotiated one of them.
+    ///
+    /// ```
+    /// use pqhkex::{groups, Group, Policy};
+    /// static MINE: &[&Group] = &[&groups::MLKEM768, &groups::MLKEM512];
+    /// let p = Policy::Custom(MINE);
+    /// assert_eq!(p.groups(), MINE);
+    /// assert_eq!(p.protocol_versions().len(), 1); // all post-quantum: TLS 1.3 only
+    /// assert!(!p.allows(&groups::X25519MLKEM768));
+    /// ```
+    Custom(&'static [&'static Group]),
 }
+
+/// The hybrid groups, most preferred first (what deployed peers offer).
+static HYBRIDS: &[&Group] = &[
+    &groups::X25519MLKEM768,
+    &groups::SECP256R1MLKEM768,
+    &groups::SECP384R1MLKEM1024,
+];
+static PREFER: &[&Group] = &[
+    &groups::X25519MLKEM768,
+    &groups::SECP256R1MLKEM768,
+    &groups::SECP384R1MLKEM1024,
+    &groups::X25519,
+    &groups::SECP256R1,
+    &groups::SECP384R1,
+];
+static REQUIRE: &[&Group] = &[
+    &groups::X25519MLKEM768,
+    &groups::SECP256R1MLKEM768,
+    &groups::SECP384R1MLKEM1024,
+    &groups::MLKEM768,
+    &groups::MLKEM1024,
+];
+static CNSA2: &[&Group] = &[&groups::MLKEM1024, &groups::SECP384R1MLKEM1024];
+static CLASSICAL: &[&Group] = &[&groups::X25519, &groups::SECP256R1, &groups::SECP384R1];
 
 impl Policy {
     /// The table entries this policy offers, most preferred first.
-    pub fn groups(self) -> Vec<&'static Group> {
-        groups::ALL
-            .iter()
-            .copied()
-            .filter(|g| self.allows(g))
-            // The obsolete Kyber draft group is never offered by a policy; add it by hand.
-            .filter(|g| !is_legacy(g))
-            .collect()
+    pub fn groups(self) -> &'static [&'static Group] {
+        match self {
+            Policy::PreferPostQuantum => PREFER,
+            Policy::RequirePostQuantum => REQUIRE,
+            Policy::RequireHybrid => HYBRIDS,
+            Policy::Cnsa2 => CNSA2,
+            Policy::Classical => CLASSICAL,
+            Policy::Custom(list) => list,
+        }
     }
 
     /// The rustls key-exchange groups this policy offers, most preferred first.
     pub fn kx_groups(self) -> Vec<&'static dyn SupportedKxGroup> {
         self.groups()
-            .into_iter()
-            .map(crate::rustls::kx_group)
+            .iter()
+            .map(|g| crate::rustls::kx_group(g))
             .collect()
     }
 
+    /// Whether the policy requires every connection to be post-quantum.
+    pub fn requires_post_quantum(self) -> bool {
+        self.groups().iter().all(|g| g.is_post_quantum())
+    }
+
     /// Whether a connection that negotiated `group` satisfies this policy.
+    ///
+    /// The requiring policies accept any group of their kind, also one they do not offer
+    /// themselves (a peer's pure ML-KEM under [`Policy::RequirePostQuantum`], say);
+    /// [`Policy::Cnsa2`] and [`Policy::Custom`] accept exactly their list.
     pub fn allows(self, group: &Group) -> bool {
         match self {
             Policy::PreferPostQuantum => true,
             Policy::RequirePostQuantum => group.is_post_quantum(),
+            Policy::RequireHybrid => group.is_hybrid(),
             Policy::Classical => !group.is_post_quantum(),
+            Policy::Cnsa2 | Policy::Custom(_) => self.groups().contains(&group),
         }
     }
 
     /// Protocol versions for this policy: TLS 1.3 only when post-quantum is required
-    /// (no post-quantum group exists for TLS 1.2), rustls's defaults otherwise.
+    /// (no post-quantum group exists for TLS 1.2: RFC 10024 §3, draft-ietf-tls-mlkem
+    /// §3), rustls's defaults otherwise.
     pub fn protocol_versions(self) -> &'static [&'static SupportedProtocolVersion] {
-        match self {
-            Policy::RequirePostQuantum => TLS13_ONLY,
-            _ => ::rustls::DEFAULT_VERSIONS,
+        if self.requires_post_quantum() {
+            TLS13_ONLY
+        } else {
+            ::rustls::DEFAULT_VERSIONS
         }
     }
 
@@ -99,10 +182,10 @@ impl Policy {
     /// it is the check to log or to gate on.
     pub fn check(self, conn: &::rustls::CommonState) -> Result<ConnectionReport, Error> {
         let report = ConnectionReport::from_connection(conn);
-        let ok = match (self, report.group) {
-            (Policy::RequirePostQuantum, Some(g)) => g.is_post_quantum(),
-            (Policy::RequirePostQuantum, None) => false,
-            _ => true,
+        let ok = match report.group {
+            Some(g) => self.allows(g),
+            // An unknown or absent group cannot satisfy a post-quantum requirement.
+            None => !self.requires_post_quantum(),
         };
         if ok {
             Ok(report)
@@ -115,11 +198,16 @@ impl Policy {
 
     /// Explains a failed handshake in the policy's terms.
     ///
-    /// Under [`Policy::RequirePostQuantum`], the errors a handshake ends with when the
+    /// Under a policy that requires post-quantum ([`Policy::requires_post_quantum`]:
+    /// RequirePostQuantum, RequireHybrid, Cnsa2, an all-post-quantum Custom list), the
+    /// errors a handshake ends with when the
     /// peer has no post-quantum group in common — no common group on our side, a
     /// `handshake_failure` alert from the peer, or a HelloRetryRequest for a group we
-    /// did not offer — become [`Error::NoPostQuantumGroup`]. Anything else, and every
-    /// error under other policies, gives `None`.
+    /// did not offer — and those it ends with when the peer speaks only TLS 1.2 (where no
+    /// post-quantum group exists: RFC 10024 §3, draft-ietf-tls-mlkem §3) become
+    /// [`Error::NoPostQuantumGroup`]. Anything else, and every error under other
+    /// policies, gives `None`. For the `std::io::Error` of async stacks
+    /// (tokio-rustls), see [`Policy::explain_io`].
     ///
     /// ```
     /// use pqhkex::{Policy, Side};
@@ -127,15 +215,19 @@ impl Policy {
     /// let explained = Policy::RequirePostQuantum.explain(Side::Client, &e).unwrap();
     /// assert!(explained.to_string().contains("the server offered no post-quantum group"));
     /// assert!(Policy::PreferPostQuantum.explain(Side::Client, &e).is_none());
+    /// // A TLS 1.2-only client refused by a post-quantum-only server:
+    /// let e = rustls::Error::PeerIncompatible(rustls::PeerIncompatible::Tls12NotOfferedOrEnabled);
+    /// let explained = Policy::RequirePostQuantum.explain(Side::Server, &e).unwrap();
+    /// assert!(explained.to_string().contains("speaks only TLS 1.2"));
     /// ```
     pub fn explain(self, side: Side, err: &::rustls::Error) -> Option<Error> {
-        use ::rustls::{AlertDescription, Error as E, PeerIncompatible, PeerMisbehaved};
-        if self != Policy::RequirePostQuantum {
+        use ::rustls::{AlertDescription, Error as E, PeerIncompatible as I, PeerMisbehaved};
+        if !self.requires_post_quantum() {
             return None;
         }
         let no_common_group = matches!(
             err,
-            E::PeerIncompatible(PeerIncompatible::NoKxGroupsInCommon)
+            E::PeerIncompatible(I::NoKxGroupsInCommon)
                 | E::AlertReceived(AlertDescription::HandshakeFailure)
                 | E::AlertReceived(AlertDescription::InsufficientSecurity)
                 | E::PeerMisbehaved(
@@ -143,20 +235,63 @@ impl Policy {
                 )
                 | E::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedKxGroup)
         );
-        no_common_group.then(|| Error::NoPostQuantumGroup {
+        // The peer cannot do TLS 1.3: we are TLS 1.3 only, so rustls refuses its 1.2
+        // (as a server: it offered no 1.3; as a client: the server chose 1.2), or the peer
+        // refused our 1.3-only hello with a protocol_version alert.
+        let tls12_only = matches!(
+            err,
+            E::PeerIncompatible(
+                I::Tls12NotOfferedOrEnabled
+                    | I::Tls12NotOffered
+                    | I::SupportedVersionsExtensionRequired
+                    | I::ServerTlsVersionIsDisabledByOurConfig
+            ) | E::AlertReceived(AlertDescription::ProtocolVersion)
+        );
+        let detail = if tls12_only {
+            let peer = match side {
+                Side::Client => "server",
+                Side::Server => "client",
+            };
+            format!("the {peer} speaks only TLS 1.2, which has no post-quantum group ({err})")
+        } else {
+            err.to_string()
+        };
+        (no_common_group || tls12_only).then(|| Error::NoPostQuantumGroup {
             detected_by: side,
             offered: Vec::new(),
-            detail: Some(err.to_string()),
+            detail: Some(detail),
         })
     }
+
+    /// [`Policy::explain`] for the `std::io::Error` that async TLS stacks return
+    /// (tokio-rustls's `connect` / `accept` wrap the rustls error in one).
+    ///
+    /// ```
+    /// use pqhkex::{Policy, Side};
+    /// let e = std::io::Error::new(
+    ///     std::io::ErrorKind::InvalidData,
+    ///     rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
+    /// );
+    /// assert!(Policy::RequirePostQuantum.explain_io(Side::Client, &e).is_some());
+    /// let other = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+    /// assert!(Policy::RequirePostQuantum.explain_io(Side::Client, &other).is_none());
+    /// ```
+    pub fn explain_io(self, side: Side, err: &std::io::Error) -> Option<Error> {
+        let inner = err.get_ref()?.downcast_ref::<::rustls::Error>()?;
+        self.explain(side, inner)
+    }
+}
+
+/// Whether a ClientHello's cipher suites include a TLS 1.3 suite (RFC 8446 §B.4: the
+/// `TLS_*` suites 0x1301-0x1305), i.e. whether the client offers TLS 1.3.
+fn offers_tls13(suites: &[::rustls::CipherSuite]) -> bool {
+    suites
+        .iter()
+        .any(|s| matches!(u16::from(*s), 0x1301..=0x1305))
 }
 
 /// TLS 1.3 alone: every post-quantum group is TLS 1.3 only.
 static TLS13_ONLY: &[&SupportedProtocolVersion] = &[&::rustls::version::TLS13];
-
-fn is_legacy(group: &Group) -> bool {
-    group.code == 0x6399
-}
 
 /// Returns `base` with its key-exchange groups replaced by `policy`'s pqhkex groups.
 ///
@@ -175,6 +310,48 @@ pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
         kx_groups: policy.kx_groups(),
         ..base
     }
+}
+
+/// Returns `base` with `policy`'s post-quantum groups (pqhkex's implementations) in
+/// front of its own key-exchange groups, keeping the provider's own implementation of
+/// every other group the policy allows.
+///
+/// The result's `kx_groups`: first the policy's post-quantum groups, in the policy's
+/// order, implemented by pqhkex; then the provider's own groups, in the provider's order,
+/// except those with the codepoint of a group just added and those the policy does not
+/// allow (under [`Policy::RequirePostQuantum`] the provider's classical groups are
+/// dropped, and its own post-quantum groups that pqhkex did not add are kept).
+///
+/// ```
+/// use rustls::crypto::aws_lc_rs;
+/// let p = pqhkex::add_post_quantum(aws_lc_rs::default_provider(), pqhkex::Policy::PreferPostQuantum);
+/// let names: Vec<u16> = p.kx_groups.iter().map(|g| u16::from(g.name())).collect();
+/// assert_eq!(&names[..3], &[0x11ec, 0x11eb, 0x11ed]); // pqhkex's hybrids first
+/// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[0]));
+/// // aws-lc-rs's own X25519 is kept (and is not pqhkex's).
+/// let x25519 = p.kx_groups.iter().find(|g| u16::from(g.name()) == 0x001d).unwrap();
+/// assert!(!pqhkex::rustls::is_pqhkex_group(*x25519));
+/// ```
+pub fn add_post_quantum(base: CryptoProvider, policy: Policy) -> CryptoProvider {
+    let ours: Vec<&'static dyn SupportedKxGroup> = policy
+        .groups()
+        .iter()
+        .filter(|g| g.is_post_quantum())
+        .map(|g| crate::rustls::kx_group(g))
+        .collect();
+    let theirs = base.kx_groups.iter().copied().filter(|kx| {
+        let code = u16::from(kx.name());
+        let added = ours.iter().any(|o| u16::from(o.name()) == code);
+        let allowed = match groups::by_code(code) {
+            Some(g) => policy.allows(g),
+            // A group pqhkex does not know (FFDHE, a vendor group): classical for all we
+            // know, so kept only by a policy that does not require post-quantum.
+            None => !policy.requires_post_quantum(),
+        };
+        !added && allowed
+    });
+    let kx_groups = ours.iter().copied().chain(theirs).collect();
+    CryptoProvider { kx_groups, ..base }
 }
 
 /// rustls's *ring* provider with `policy`'s groups. Opt-in feature `ring` (it turns on
@@ -306,7 +483,12 @@ impl PqServerConfigs {
         ) -> Result<ServerConfig, ::rustls::Error>,
     ) -> Result<Self, ::rustls::Error> {
         let mut preferred = Vec::new();
-        for group in policy.groups().into_iter().filter(|g| g.is_post_quantum()) {
+        for group in policy
+            .groups()
+            .iter()
+            .copied()
+            .filter(|g| g.is_post_quantum())
+        {
             let provider = CryptoProvider {
                 kx_groups: vec![crate::rustls::kx_group(group)],
                 ..base.clone()
@@ -315,9 +497,10 @@ impl PqServerConfigs {
                 .with_protocol_versions(TLS13_ONLY)?;
             preferred.push((group, Arc::new(build(builder)?)));
         }
-        let fallback = match policy {
-            Policy::RequirePostQuantum => None,
-            _ => Some(Arc::new(build(server_config_builder(base, policy)?)?)),
+        let fallback = if policy.requires_post_quantum() {
+            None
+        } else {
+            Some(Arc::new(build(server_config_builder(base, policy)?)?))
         };
         let refusal = match (preferred.first(), &fallback) {
             (_, Some(fallback)) => fallback.clone(),
@@ -338,10 +521,22 @@ impl PqServerConfigs {
 
     /// The configuration to accept this ClientHello with.
     ///
+    /// A post-quantum configuration (TLS 1.3 only) is chosen only for a client that
+    /// offers TLS 1.3, seen from its cipher suites: every TLS 1.3 client offers a TLS 1.3
+    /// suite (RFC 8446 §4.1.2, §B.4). A client without one gets the fallback even if it
+    /// lists a post-quantum group, which it could not use (RFC 10024 §3,
+    /// draft-ietf-tls-mlkem §3). rustls exposes no `supported_versions` to an acceptor, so
+    /// a TLS 1.2-only client that lists TLS 1.3 suites anyway (rustls's own does, but it
+    /// never lists a post-quantum group for TLS 1.2) is treated as a TLS 1.3 client.
+    ///
     /// Fails with [`Error::NoPostQuantumGroup`] when post-quantum is required and the
-    /// client supports none of our post-quantum groups.
+    /// client supports none of our post-quantum groups, or not TLS 1.3.
     pub fn choose(&self, hello: &ClientHello<'_>) -> Result<Arc<ServerConfig>, Error> {
-        self.choose_for_groups(hello.named_groups())
+        if offers_tls13(hello.cipher_suites()) {
+            self.choose_for_groups(hello.named_groups())
+        } else {
+            self.fallback_or_refuse(hello.named_groups().unwrap_or(&[]))
+        }
     }
 
     /// Like [`choose`](Self::choose), from the client's `supported_groups` list
@@ -355,10 +550,17 @@ impl PqServerConfigs {
             .preferred
             .iter()
             .find(|(g, _)| offered.iter().any(|o| u16::from(*o) == g.code));
-        match (best, &self.fallback) {
-            (Some((_, cfg)), _) => Ok(cfg.clone()),
-            (None, Some(fallback)) => Ok(fallback.clone()),
-            (None, None) => Err(Error::NoPostQuantumGroup {
+        match best {
+            Some((_, cfg)) => Ok(cfg.clone()),
+            None => self.fallback_or_refuse(offered),
+        }
+    }
+
+    /// The fallback configuration, or the refusal when post-quantum is required.
+    fn fallback_or_refuse(&self, offered: &[NamedGroup]) -> Result<Arc<ServerConfig>, Error> {
+        match &self.fallback {
+            Some(fallback) => Ok(fallback.clone()),
+            None => Err(Error::NoPostQuantumGroup {
                 detected_by: Side::Server,
                 offered: offered.iter().map(|g| u16::from(*g)).collect(),
                 detail: None,
@@ -403,12 +605,10 @@ impl PqServerConfigs {
     ) -> Result<::rustls::ServerConnection, (Error, ::rustls::server::AcceptedAlert)> {
         let hello = accepted.client_hello();
         let offered = offered_groups(&hello);
-        let (config, refused) = match self.choose(&hello) {
-            Ok(config) => (config, false),
-            // Only under RequirePostQuantum: hand rustls a post-quantum-only
-            // configuration so that it refuses with handshake_failure itself.
-            Err(_) => (self.refusal.clone(), true),
-        };
+        // Refused only under RequirePostQuantum: rustls is handed a post-quantum-only
+        // configuration, so that it refuses with handshake_failure itself.
+        let (config, refused) = self.config_for(&hello);
+        let refused = refused.is_some();
         accepted.into_connection(config).map_err(|(err, alert)| {
             let err = if refused || self.policy.explain(Side::Server, &err).is_some() {
                 Error::NoPostQuantumGroup {
@@ -421,6 +621,43 @@ impl PqServerConfigs {
             };
             (err, alert)
         })
+    }
+
+    /// For async acceptors that hand you the ClientHello and then take a configuration
+    /// (tokio-rustls's `LazyConfigAcceptor`: `start.into_stream(config)`): the
+    /// configuration to continue with, and why the client is being refused, if it is.
+    ///
+    /// When [`choose`](Self::choose) refuses (post-quantum required, and this client has
+    /// no post-quantum group in common or no TLS 1.3), the configuration is one with
+    /// which rustls itself refuses the handshake, sending `handshake_failure`
+    /// (RFC 8446 §4.1.1) or, to a TLS 1.2-only client, `protocol_version`; the error says
+    /// so for your logs. The blocking equivalent is [`accept`](Self::accept).
+    ///
+    /// ```
+    /// use pqhkex::{PqServerConfigs, Policy};
+    /// let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    /// let (cert, der) = (key.cert.der().clone(), rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap());
+    /// let configs = PqServerConfigs::new(rustls::crypto::ring::default_provider(), Policy::RequirePostQuantum, |b| {
+    ///     b.with_no_client_auth().with_single_cert(vec![cert.clone()], der.clone_key())
+    /// }).unwrap();
+    /// let client_cfg = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), Policy::Classical).unwrap()
+    ///     .with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth();
+    /// let mut client = rustls::ClientConnection::new(std::sync::Arc::new(client_cfg), "localhost".try_into().unwrap()).unwrap();
+    /// let mut hello = Vec::new();
+    /// client.write_tls(&mut hello).unwrap();
+    /// let mut acceptor = rustls::server::Acceptor::default();
+    /// acceptor.read_tls(&mut &hello[..]).unwrap();
+    /// let accepted = acceptor.accept().unwrap().unwrap();
+    /// let (config, refused) = configs.config_for(&accepted.client_hello());
+    /// assert!(refused.unwrap().to_string().contains("no post-quantum group"));
+    /// // Continuing with `config` makes rustls refuse the client itself.
+    /// assert!(accepted.into_connection(config).is_err());
+    /// ```
+    pub fn config_for(&self, hello: &ClientHello<'_>) -> (Arc<ServerConfig>, Option<Error>) {
+        match self.choose(hello) {
+            Ok(config) => (config, None),
+            Err(why) => (self.refusal.clone(), Some(why)),
+        }
     }
 
     /// The policy these configurations implement.

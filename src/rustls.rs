@@ -13,6 +13,22 @@
 //!   key pair (draft-ietf-tls-hybrid-design §3.2) and completes whichever the server
 //!   picks.
 //!
+//! Adding one group to a provider you already have (here X25519MLKEM768 in front of
+//! aws-lc-rs's own groups; [`add_post_quantum`](crate::add_post_quantum) does this for a
+//! whole policy):
+//!
+//! ```
+//! let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+//! provider.kx_groups.retain(|g| u16::from(g.name()) != 0x11ec); // its own, if it has one
+//! provider.kx_groups.insert(0, pqhkex::rustls::X25519MLKEM768);
+//! let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider))
+//!     .with_safe_default_protocol_versions()
+//!     .unwrap()
+//!     .with_root_certificates(rustls::RootCertStore::empty())
+//!     .with_no_client_auth();
+//! assert!(pqhkex::rustls::is_pqhkex_group(config.crypto_provider().kx_groups[0]));
+//! ```
+//!
 //! Every invalid peer share is refused with
 //! [`PeerMisbehaved::InvalidKeyShare`](::rustls::PeerMisbehaved::InvalidKeyShare), on
 //! which rustls sends an `illegal_parameter` alert.
@@ -213,7 +229,21 @@ pub fn is_pqhkex_group(kx: &dyn SupportedKxGroup) -> bool {
         .any(|ours| core::ptr::addr_eq(*ours as *const dyn SupportedKxGroup, kx))
 }
 
+/// The table entry for a rustls `NamedGroup`, if pqhkex implements that group.
+///
+/// ```
+/// let g = pqhkex::rustls::group_of(rustls::NamedGroup::X25519MLKEM768).unwrap();
+/// assert_eq!(g.to_string(), "X25519MLKEM768 (0x11ec)");
+/// assert!(pqhkex::rustls::group_of(rustls::NamedGroup::FFDHE2048).is_none());
+/// ```
+pub fn group_of(name: NamedGroup) -> Option<&'static Group> {
+    groups::by_code(u16::from(name))
+}
+
 /// The rustls group for a table entry.
+///
+/// Every [`Group`] is a table entry (it cannot be built outside pqhkex), and
+/// `tests/table.rs` checks that each has its rustls group, so this never fails.
 ///
 /// ```
 /// let g = pqhkex::groups::by_name("MLKEM1024").unwrap();
@@ -224,5 +254,5 @@ pub fn kx_group(group: &'static Group) -> &'static dyn SupportedKxGroup {
         .iter()
         .copied()
         .find(|g| u16::from(g.name()) == group.code)
-        .expect("every table entry has a rustls group")
+        .expect("every table entry has a rustls group (tests/table.rs)")
 }

@@ -438,20 +438,19 @@ fn policy_check_and_report() {
 #[test]
 fn policies_offer_the_documented_groups() {
     let names = |p: Policy| p.groups().iter().map(|g| g.name).collect::<Vec<_>>();
+    // Hybrids first, then classical, as deployed peers offer; no pure ML-KEM by default.
     assert_eq!(
         names(Policy::PreferPostQuantum),
         [
             "X25519MLKEM768",
             "SecP256r1MLKEM768",
             "SecP384r1MLKEM1024",
-            "MLKEM768",
-            "MLKEM1024",
-            "MLKEM512",
             "x25519",
             "secp256r1",
             "secp384r1"
         ]
     );
+    // Post-quantum only: pure ML-KEM-768/1024 too, never ML-KEM-512 (category 1).
     assert_eq!(
         names(Policy::RequirePostQuantum),
         [
@@ -459,15 +458,134 @@ fn policies_offer_the_documented_groups() {
             "SecP256r1MLKEM768",
             "SecP384r1MLKEM1024",
             "MLKEM768",
-            "MLKEM1024",
-            "MLKEM512"
+            "MLKEM1024"
         ]
     );
+    assert_eq!(
+        names(Policy::RequireHybrid),
+        ["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"]
+    );
+    assert_eq!(names(Policy::Cnsa2), ["MLKEM1024", "SecP384r1MLKEM1024"]);
     assert_eq!(
         names(Policy::Classical),
         ["x25519", "secp256r1", "secp384r1"]
     );
-    assert_eq!(Policy::RequirePostQuantum.protocol_versions().len(), 1);
+    for p in [
+        Policy::RequirePostQuantum,
+        Policy::RequireHybrid,
+        Policy::Cnsa2,
+    ] {
+        assert!(p.requires_post_quantum(), "{p:?}");
+        assert_eq!(p.protocol_versions().len(), 1, "{p:?}: TLS 1.3 only");
+    }
+    assert!(!Policy::PreferPostQuantum.requires_post_quantum());
+    assert!(!Policy::PreferPostQuantum
+        .groups()
+        .iter()
+        .any(|g| g.code == 0x0200));
+    // What each policy accepts on a finished connection.
+    assert!(Policy::RequirePostQuantum.allows(&groups::MLKEM512));
+    assert!(!Policy::RequireHybrid.allows(&groups::MLKEM1024));
+    assert!(!Policy::Cnsa2.allows(&groups::X25519MLKEM768));
+    assert!(Policy::Cnsa2.allows(&groups::MLKEM1024));
+}
+
+/// Named profiles negotiate what they say, end to end: CNSA 2.0 against a server that
+/// prefers X25519MLKEM768 gets ML-KEM-1024; RequireHybrid refuses a pure-ML-KEM server.
+#[test]
+fn named_profiles_negotiate_their_groups() {
+    let mut out = handshake(
+        client_config(ring_policy(Policy::Cnsa2)),
+        server_config(ring_policy(Policy::RequirePostQuantum)),
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(negotiated(&out.client), Some(0x0202));
+    Policy::Cnsa2.check(&out.client).unwrap();
+    exchange_data(&mut out);
+
+    let out = handshake(
+        client_config(ring_policy(Policy::RequireHybrid)),
+        server_config(ring_with(vec![pq::MLKEM768, pq::MLKEM1024])),
+    );
+    let (_, err) = out.error.expect("no hybrid in common");
+    assert!(Policy::RequireHybrid.explain(Side::Client, &err).is_some());
+    // A pure-ML-KEM connection does not satisfy RequireHybrid.
+    let out = handshake(
+        client_config(ring_with(vec![pq::MLKEM768])),
+        server_config(ring_with(vec![pq::MLKEM768])),
+    );
+    assert!(Policy::RequireHybrid.check(&out.client).is_err());
+    assert!(Policy::RequirePostQuantum.check(&out.client).is_ok());
+}
+
+/// `Policy::Custom` with PqServerConfigs: the server prefers the list's post-quantum
+/// groups in the list's order, and falls back to its classical ones.
+#[test]
+fn custom_lists_drive_server_preference() {
+    static MINE: &[&pqhkex::Group] = &[&groups::MLKEM512, &groups::X25519MLKEM768, &groups::X25519];
+    let configs = pqhkex::PqServerConfigs::new(
+        rustls::crypto::ring::default_provider(),
+        Policy::Custom(MINE),
+        |b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+        },
+    )
+    .unwrap();
+    let cfg = configs
+        .choose_for_groups(Some(&[
+            rustls::NamedGroup::X25519MLKEM768,
+            rustls::NamedGroup::from(0x0200),
+        ]))
+        .unwrap();
+    assert_eq!(code(cfg.crypto_provider().kx_groups[0]), 0x0200);
+    let cfg = configs
+        .choose_for_groups(Some(&[rustls::NamedGroup::X25519]))
+        .unwrap();
+    let codes: Vec<u16> = cfg
+        .crypto_provider()
+        .kx_groups
+        .iter()
+        .map(|g| code(*g))
+        .collect();
+    assert_eq!(codes, [0x0200, 0x11ec, 0x001d]);
+    assert!(!Policy::Custom(MINE).requires_post_quantum());
+}
+
+/// The additive form keeps the base provider's own classical groups (aws-lc-rs's here)
+/// behind pqhkex's post-quantum ones, and the reports say whose ran.
+#[test]
+fn add_post_quantum_keeps_the_providers_own_groups() {
+    let base = rustls::crypto::aws_lc_rs::default_provider();
+    let own: Vec<u16> = base.kx_groups.iter().map(|g| code(*g)).collect();
+    let p = pqhkex::add_post_quantum(base, Policy::PreferPostQuantum);
+    let codes: Vec<u16> = p.kx_groups.iter().map(|g| code(*g)).collect();
+    assert_eq!(&codes[..3], &[0x11ec, 0x11eb, 0x11ed]);
+    for g in &p.kx_groups[..3] {
+        assert!(pq::is_pqhkex_group(*g));
+    }
+    // Every group of the provider that pqhkex did not add is there, and is its own.
+    for c in own.iter().filter(|c| !codes[..3].contains(c)) {
+        let kx = p.kx_groups.iter().find(|g| code(**g) == *c).expect("kept");
+        assert!(!pq::is_pqhkex_group(*kx), "0x{c:04x}");
+    }
+    // A classical server: the client runs aws-lc-rs's own X25519.
+    let out = handshake(
+        client_config(p),
+        server_config(ring_policy(Policy::Classical)),
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let report = pqhkex::ConnectionReport::from_connection(&out.client);
+    assert_eq!(report.group_code, Some(0x001d));
+    assert_eq!(report.pqhkex_implementation, Some(false));
+    // Under RequirePostQuantum the provider's classical groups go.
+    let strict = pqhkex::add_post_quantum(
+        rustls::crypto::aws_lc_rs::default_provider(),
+        Policy::RequirePostQuantum,
+    );
+    for g in &strict.kx_groups {
+        assert!(groups::by_code(code(*g)).unwrap().is_post_quantum());
+    }
 }
 
 /// The opt-in shortcuts are the provider-neutral `with_policy` over their provider.
@@ -513,4 +631,114 @@ fn report_names_the_implementation_and_backends() {
     assert_eq!(server.pqhkex_implementation, Some(false));
     assert!(server.backends.is_empty());
     assert!(server.to_string().ends_with("kx=provider"), "{server}");
+}
+
+/// A TLS 1.2-only client (no TLS 1.3 cipher suite) that nevertheless lists
+/// X25519MLKEM768 is not handed a TLS 1.3-only post-quantum configuration: under
+/// PreferPostQuantum it gets the fallback; under RequirePostQuantum the refusal says why.
+#[test]
+fn tls12_only_client_listing_a_pq_group_gets_the_fallback() {
+    let build = |policy| {
+        pqhkex::PqServerConfigs::new(rustls::crypto::ring::default_provider(), policy, |b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+        })
+        .unwrap()
+    };
+    // A rustls TLS 1.2-only ClientHello, with 0x11EC put first in supported_groups.
+    let tls12 = std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(ring_policy(
+            Policy::PreferPostQuantum,
+        )))
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_root_certificates(roots())
+        .with_no_client_auth(),
+    );
+    let mut client = rustls::Connection::from(client_conn(tls12));
+    let mut flight = Vec::new();
+    while client.wants_write() {
+        client.write_tls(&mut flight).unwrap();
+    }
+    let mut hello = parse_hello(&flight);
+    let groups = supported_groups(&hello);
+    assert!(
+        !groups.contains(&0x11ec),
+        "rustls lists no PQ group for TLS 1.2"
+    );
+    let mut listed = vec![0x11ecu16];
+    listed.extend(groups);
+    let mut data = ((listed.len() * 2) as u16).to_be_bytes().to_vec();
+    for g in &listed {
+        data.extend_from_slice(&g.to_be_bytes());
+    }
+    for (t, d) in hello.extensions.iter_mut() {
+        if *t == EXT_SUPPORTED_GROUPS {
+            *d = data.clone();
+        }
+    }
+    // A TLS 1.2-only client lists no TLS 1.3 cipher suite (OpenSSL's `-tls1_2` does
+    // not; rustls lists its provider's suites whatever the version). `head` is
+    // client_version(2) random(32) session_id(1+n) cipher_suites(2+n) compression(1+n).
+    let sid = 35 + usize::from(hello.head[34]);
+    let n = usize::from(u16::from_be_bytes([hello.head[sid], hello.head[sid + 1]]));
+    let suites: Vec<[u8; 2]> = hello.head[sid + 2..sid + 2 + n]
+        .chunks(2)
+        .map(|c| [c[0], c[1]])
+        .filter(|c| c[0] != 0x13)
+        .collect();
+    assert!(
+        suites.len() < n / 2,
+        "the hello had TLS 1.3 suites to remove"
+    );
+    let mut head = hello.head[..sid].to_vec();
+    head.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
+    head.extend(suites.iter().flatten());
+    head.extend_from_slice(&hello.head[sid + 2 + n..]);
+    hello.head = head;
+    let record = serialize_hello(&hello);
+    let accepted = || {
+        let mut acceptor = Acceptor::default();
+        acceptor.read_tls(&mut &record[..]).unwrap();
+        acceptor.accept().unwrap().unwrap()
+    };
+    assert_eq!(supported_groups(&parse_hello(&record))[0], 0x11ec);
+
+    let prefer = build(Policy::PreferPostQuantum);
+    let chosen = prefer.choose(&accepted().client_hello()).unwrap();
+    // The fallback: the policy's whole list and TLS 1.2 allowed, not a 1.3-only config.
+    assert!(chosen.crypto_provider().kx_groups.len() > 1);
+    let conn = prefer.accept(accepted()).map_err(|(e, _)| e).unwrap();
+    drop(conn);
+
+    let require = build(Policy::RequirePostQuantum);
+    let err = require.choose(&accepted().client_hello()).unwrap_err();
+    assert!(
+        matches!(err, pqhkex::Error::NoPostQuantumGroup { .. }),
+        "{err}"
+    );
+    let (err, _alert) = require.accept(accepted()).unwrap_err();
+    assert!(
+        err.to_string().contains("offered no post-quantum group"),
+        "{err}"
+    );
+}
+
+/// `Policy::explain_io` reads the rustls error inside tokio-rustls's `std::io::Error`.
+#[test]
+fn explain_io_unwraps_the_rustls_error() {
+    let io = std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        rustls::Error::PeerIncompatible(rustls::PeerIncompatible::Tls12NotOfferedOrEnabled),
+    );
+    let e = Policy::RequirePostQuantum
+        .explain_io(Side::Server, &io)
+        .unwrap();
+    assert!(
+        e.to_string().contains("the client speaks only TLS 1.2"),
+        "{e}"
+    );
+    assert!(Policy::PreferPostQuantum
+        .explain_io(Side::Server, &io)
+        .is_none());
 }

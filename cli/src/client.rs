@@ -419,7 +419,7 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
     let target = Target::parse(&args.target)?;
     let policy = args.policy.policy();
     let (groups, versions) = if args.groups.is_empty() {
-        (policy.groups(), policy.protocol_versions())
+        (policy.groups().to_vec(), policy.protocol_versions())
     } else {
         let groups = crate::parse_groups(&args.groups)?;
         if let Some(g) = groups.iter().find(|g| !policy.allows(g)) {

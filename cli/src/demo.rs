@@ -32,7 +32,7 @@ pub fn run() -> Result<(), Failure> {
     let verifier = Recording::new(client::webpki_verifier(roots)?, true);
     let policy = Policy::PreferPostQuantum;
     let config = client::client_config(
-        &policy.groups(),
+        policy.groups(),
         policy.protocol_versions(),
         verifier.clone(),
     )?;

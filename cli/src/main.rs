@@ -84,10 +84,14 @@ enum Command {
 /// Group policy (see `pqhkex::Policy`).
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum PolicyArg {
-    /// Post-quantum groups first, classical ones as a fallback.
+    /// Hybrid groups first, classical ones as a fallback.
     Prefer,
-    /// Post-quantum groups only, TLS 1.3 only.
+    /// Post-quantum groups only (hybrids, ML-KEM-768, ML-KEM-1024), TLS 1.3 only.
     Require,
+    /// Hybrid groups only, TLS 1.3 only.
+    Hybrid,
+    /// The CNSA 2.0 profile: MLKEM1024 and SecP384r1MLKEM1024 only, TLS 1.3 only.
+    Cnsa2,
     /// Classical groups only.
     Classical,
 }
@@ -97,6 +101,8 @@ impl PolicyArg {
         match self {
             PolicyArg::Prefer => pqhkex::Policy::PreferPostQuantum,
             PolicyArg::Require => pqhkex::Policy::RequirePostQuantum,
+            PolicyArg::Hybrid => pqhkex::Policy::RequireHybrid,
+            PolicyArg::Cnsa2 => pqhkex::Policy::Cnsa2,
             PolicyArg::Classical => pqhkex::Policy::Classical,
         }
     }

@@ -120,7 +120,7 @@ impl Chooser {
             .iter()
             .any(|v| v.version == rustls::ProtocolVersion::TLSv1_3);
         let groups = if groups.is_empty() {
-            policy.groups()
+            policy.groups().to_vec()
         } else {
             if let Some(g) = groups.iter().find(|g| !policy.allows(g)) {
                 return Err(Failure::Usage(format!(

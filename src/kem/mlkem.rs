@@ -30,7 +30,6 @@ pub(crate) struct DecapsulationKey<const N: usize> {
     unpacked: Option<unpacked::KeyPair>,
 }
 
-#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
 impl<const N: usize> DecapsulationKey<N> {
     /// A key held in serialized form only.
     pub(super) fn packed(dk: MlKemPrivateKey<N>) -> Self {
@@ -374,33 +373,35 @@ mlkem_component! {
 pub(crate) use mlkem_component;
 
 /// FIPS 203 §7.3 decapsulation-key check, "hash check": `H(ek) == h` inside `dk`,
-/// where `dk = dk_PKE ‖ ek ‖ h ‖ z`. Runs on public data (ek and its hash) only.
-#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+/// where `dk = dk_PKE ‖ ek ‖ h ‖ z`. Reads public data (ek and its hash) only, but the
+/// copy of `dk` it makes for libcrux holds the secret parts too and is wiped.
 pub(crate) fn decapsulation_key_hash_check(algorithm: Algorithm, dk: &[u8]) -> bool {
     use libcrux_ml_kem as l;
-    let ct_zero = |len: usize| vec![0u8; len];
+    /// Runs `check` on a libcrux copy of `dk`, then wipes the copy (libcrux's key type
+    /// has no Zeroize: move the bytes out, as `DecapsulationKey::drop` does).
+    fn on_copy<const N: usize>(
+        dk: &[u8],
+        check: impl FnOnce(&l::MlKemPrivateKey<N>) -> bool,
+    ) -> bool {
+        let Ok(mut key) = l::MlKemPrivateKey::<N>::try_from(dk) else {
+            return false;
+        };
+        let ok = check(&key);
+        let mut bytes: [u8; N] = core::mem::take(&mut key).into();
+        bytes.zeroize();
+        ok
+    }
+    // libcrux's check takes a ciphertext for its type check; any one of the right length.
     match algorithm {
-        Algorithm::MlKem512 => match (
-            l::MlKemPrivateKey::<1632>::try_from(dk),
-            l::MlKemCiphertext::<768>::try_from(&ct_zero(768)[..]),
-        ) {
-            (Ok(k), Ok(c)) => l::mlkem512::validate_private_key(&k, &c),
-            _ => false,
-        },
-        Algorithm::MlKem768 => match (
-            l::MlKemPrivateKey::<2400>::try_from(dk),
-            l::MlKemCiphertext::<1088>::try_from(&ct_zero(1088)[..]),
-        ) {
-            (Ok(k), Ok(c)) => l::mlkem768::validate_private_key(&k, &c),
-            _ => false,
-        },
-        Algorithm::MlKem1024 => match (
-            l::MlKemPrivateKey::<3168>::try_from(dk),
-            l::MlKemCiphertext::<1568>::try_from(&ct_zero(1568)[..]),
-        ) {
-            (Ok(k), Ok(c)) => l::mlkem1024::validate_private_key(&k, &c),
-            _ => false,
-        },
+        Algorithm::MlKem512 => on_copy::<1632>(dk, |k| {
+            l::mlkem512::validate_private_key(k, &l::MlKemCiphertext::<768>::default())
+        }),
+        Algorithm::MlKem768 => on_copy::<2400>(dk, |k| {
+            l::mlkem768::validate_private_key(k, &l::MlKemCiphertext::<1088>::default())
+        }),
+        Algorithm::MlKem1024 => on_copy::<3168>(dk, |k| {
+            l::mlkem1024::validate_private_key(k, &l::MlKemCiphertext::<1568>::default())
+        }),
         _ => false,
     }
 }

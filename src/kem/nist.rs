@@ -36,7 +36,10 @@ macro_rules! nist_component {
             /// ECDH: the shared secret is the x-coordinate of `scalar · peer`
             /// (RFC 8446 §7.4.2), big-endian, field-size bytes.
             fn agree(key: &$krate::SecretKey, peer: &$krate::PublicKey, secret: &mut SecretBuf) {
-                let shared = $krate::ecdh::diffie_hellman(key.to_nonzero_scalar(), peer.as_affine());
+                // `to_nonzero_scalar` copies the secret scalar; wiped after use.
+                let mut scalar = key.to_nonzero_scalar();
+                let shared = $krate::ecdh::diffie_hellman(&scalar, peer.as_affine());
+                zeroize::Zeroize::zeroize(&mut scalar);
                 secret.extend_from_slice(shared.raw_secret_bytes().as_slice());
             }
         }
