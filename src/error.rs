@@ -96,7 +96,8 @@ pub enum Error {
         /// What was wrong with it.
         fault: KeyShareFault,
     },
-    /// A seed given to a deterministic (`hazmat` module (feature `hazmat`)) entry point is unusable.
+    /// A seed given to a deterministic entry point of the `hazmat` module (feature
+    /// `hazmat`) is unusable.
     InvalidSeed {
         /// The algorithm the seed was for.
         algorithm: Algorithm,

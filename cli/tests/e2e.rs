@@ -306,7 +306,10 @@ fn scan_pq_only_server() {
         let expected = if g["result"] == "accepted" {
             "hello-retry-request"
         } else {
-            assert!(g["kind"] != "post-quantum" || g["name"] == "MLKEM512", "{g}");
+            assert!(
+                g["kind"] != "post-quantum" || g["name"] == "MLKEM512",
+                "{g}"
+            );
             "rejected"
         };
         assert_eq!(g["without_key_share"]["result"], expected, "{g}");

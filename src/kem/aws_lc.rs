@@ -4,7 +4,7 @@
 //! keeps every check of the specs and every known-answer test meaningful:
 //!
 //! * **X25519, P-256, P-384**: always. Fresh keys come from aws-lc's own generator;
-//!   seeded keys (known-answer tests, `hazmat` module (feature `hazmat`)) are imported as raw private keys,
+//!   seeded keys (known-answer tests, the `hazmat` module) are imported as raw private keys,
 //!   so the Wycheproof and RFC 7748 vectors run through the very `agree` code that TLS uses.
 //! * **ML-KEM-512/768/1024**: for fresh keys and fresh encapsulations, the TLS path.
 //!   aws-lc cannot be given FIPS 203's `d ‖ z` or `m`, so seeded calls (known-answer tests)

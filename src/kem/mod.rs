@@ -12,10 +12,11 @@
 //!   the same shared secret.
 //!
 //! ECDH fits that shape with `encapsulate` = "generate an ephemeral scalar and
-//! multiply". Randomness comes from the operating system ([`fill_random`]), or, under
-//! the `aws-lc-rs-backend` feature, from aws-lc's generator for the components it runs
-//! (`aws_lc`); the seeded entry points exist so that known-answer tests can drive the
-//! very same code (see `hazmat` module (feature `hazmat`)).
+//! multiply". Each algorithm runs on one backend, chosen once per process (`backend`:
+//! graviola, aws-lc or the pure-Rust components of this module). Randomness comes from
+//! the operating system ([`fill_random`], or the backend's own generator); the seeded
+//! entry points exist so that known-answer tests can drive the very same code (see the
+//! `hazmat` module, feature `hazmat`).
 //!
 //! Every function here appends its public output to a caller-provided buffer and
 //! its secret output to a [`SecretBuf`], so that a hybrid group concatenates
@@ -145,7 +146,7 @@ impl Algorithm {
         }
     }
 
-    /// Length of the seed `hazmat` module (feature `hazmat`) key generation takes: ML-KEM `d ‖ z`
+    /// Length of the seed that key generation takes in the `hazmat` module: ML-KEM `d ‖ z`
     /// (FIPS 203 Algorithm 16), or the ECDH private scalar.
     pub const fn keygen_seed_len(self) -> usize {
         match self {
@@ -155,7 +156,7 @@ impl Algorithm {
         }
     }
 
-    /// Length of the randomness `hazmat` module (feature `hazmat`) encapsulation takes: ML-KEM `m`
+    /// Length of the randomness that encapsulation takes in the `hazmat` module: ML-KEM `m`
     /// (FIPS 203 Algorithm 17), or the server's ephemeral ECDH scalar.
     pub const fn encaps_seed_len(self) -> usize {
         match self {
@@ -368,7 +369,7 @@ impl PrivateKey {
 pub(crate) enum Seed<'a> {
     /// Fresh bytes from the operating system's RNG.
     Os,
-    /// Caller-provided bytes (known-answer tests only, via `hazmat` module (feature `hazmat`)).
+    /// Caller-provided bytes (known-answer tests only, via the `hazmat` module).
     Fixed(&'a [u8]),
 }
 
