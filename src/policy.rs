@@ -322,33 +322,47 @@ pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
 /// allow (under [`Policy::RequirePostQuantum`] the provider's classical groups are
 /// dropped, and its own post-quantum groups that pqhkex did not add are kept).
 ///
+/// One exception keeps reports truthful: a rustls client sends the classical share of
+/// its first hybrid group from the hybrid's own key pair (draft-ietf-tls-hybrid-design
+/// §3.2, share reuse), so if the server picks that classical group (X25519 for
+/// X25519MLKEM768) pqhkex's code runs it whichever group object is configured. That one
+/// stand-alone group is therefore pqhkex's too, in the provider's position, and
+/// [`ConnectionReport::pqhkex_implementation`] names the code that really ran.
+///
 /// ```
 /// use rustls::crypto::aws_lc_rs;
 /// let p = pqhkex::add_post_quantum(aws_lc_rs::default_provider(), pqhkex::Policy::PreferPostQuantum);
 /// let names: Vec<u16> = p.kx_groups.iter().map(|g| u16::from(g.name())).collect();
 /// assert_eq!(&names[..3], &[0x11ec, 0x11eb, 0x11ed]); // pqhkex's hybrids first
 /// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[0]));
-/// // aws-lc-rs's own X25519 is kept (and is not pqhkex's).
-/// let x25519 = p.kx_groups.iter().find(|g| u16::from(g.name()) == 0x001d).unwrap();
-/// assert!(!pqhkex::rustls::is_pqhkex_group(*x25519));
+/// // aws-lc-rs's own P-256 is kept (and is not pqhkex's).
+/// let p256 = p.kx_groups.iter().find(|g| u16::from(g.name()) == 0x0017).unwrap();
+/// assert!(!pqhkex::rustls::is_pqhkex_group(*p256));
 /// ```
 pub fn add_post_quantum(base: CryptoProvider, policy: Policy) -> CryptoProvider {
-    let ours: Vec<&'static dyn SupportedKxGroup> = policy
-        .groups()
-        .iter()
-        .filter(|g| g.is_post_quantum())
-        .map(|g| crate::rustls::kx_group(g))
-        .collect();
-    let theirs = base.kx_groups.iter().copied().filter(|kx| {
+    let pq_groups = || policy.groups().iter().filter(|g| g.is_post_quantum());
+    let ours: Vec<&'static dyn SupportedKxGroup> =
+        pq_groups().map(|g| crate::rustls::kx_group(g)).collect();
+    // The classical half of the first hybrid, whose share the client reuses.
+    let reused = pq_groups()
+        .next()
+        .and_then(|g| g.classical_component())
+        .and_then(|(_, alg)| groups::ALL.iter().copied().find(|g| g.components == [alg]));
+    let theirs = base.kx_groups.iter().filter_map(|kx| {
         let code = u16::from(kx.name());
-        let added = ours.iter().any(|o| u16::from(o.name()) == code);
+        if ours.iter().any(|o| u16::from(o.name()) == code) {
+            return None;
+        }
         let allowed = match groups::by_code(code) {
             Some(g) => policy.allows(g),
             // A group pqhkex does not know (FFDHE, a vendor group): classical for all we
             // know, so kept only by a policy that does not require post-quantum.
             None => !policy.requires_post_quantum(),
         };
-        !added && allowed
+        match reused {
+            Some(g) if allowed && g.code == code => Some(crate::rustls::kx_group(g)),
+            _ => allowed.then_some(*kx),
+        }
     });
     let kx_groups = ours.iter().copied().chain(theirs).collect();
     CryptoProvider { kx_groups, ..base }

@@ -564,20 +564,37 @@ fn add_post_quantum_keeps_the_providers_own_groups() {
     for g in &p.kx_groups[..3] {
         assert!(pq::is_pqhkex_group(*g));
     }
-    // Every group of the provider that pqhkex did not add is there, and is its own.
-    for c in own.iter().filter(|c| !codes[..3].contains(c)) {
-        let kx = p.kx_groups.iter().find(|g| code(**g) == *c).expect("kept");
-        assert!(!pq::is_pqhkex_group(*kx), "0x{c:04x}");
+    // Every group of the provider that pqhkex did not add is there, in its order, and is
+    // its own, except x25519: the client sends it from X25519MLKEM768's key pair.
+    let rest: Vec<u16> = own
+        .iter()
+        .copied()
+        .filter(|c| !codes[..3].contains(c))
+        .collect();
+    assert_eq!(&codes[3..], &rest[..]);
+    for (c, kx) in rest.iter().zip(&p.kx_groups[3..]) {
+        assert_eq!(pq::is_pqhkex_group(*kx), *c == 0x001d, "0x{c:04x}");
     }
-    // A classical server: the client runs aws-lc-rs's own X25519.
+    // Two client configurations: rustls remembers the group a server chose (its kx hint)
+    // per configuration, which would change the second handshake's first flight.
+    let config = client_config(p.clone());
+    // A P-256-only server: the client runs aws-lc-rs's own P-256 (after a
+    // HelloRetryRequest), and the report says so.
     let out = handshake(
         client_config(p),
-        server_config(ring_policy(Policy::Classical)),
+        server_config(ring_with(vec![pq::SECP256R1])),
     );
     assert!(out.error.is_none(), "{:?}", out.error);
     let report = pqhkex::ConnectionReport::from_connection(&out.client);
-    assert_eq!(report.group_code, Some(0x001d));
+    assert_eq!(report.group_code, Some(0x0017));
     assert_eq!(report.pqhkex_implementation, Some(false));
+    // An X25519 server answers the reused share: pqhkex's X25519 ran, and is named.
+    let out = handshake(config, server_config(ring_with(vec![pq::X25519])));
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let report = pqhkex::ConnectionReport::from_connection(&out.client);
+    assert_eq!(report.group_code, Some(0x001d));
+    assert_eq!(report.hello_retry_request, Some(false));
+    assert_eq!(report.pqhkex_implementation, Some(true));
     // Under RequirePostQuantum the provider's classical groups go.
     let strict = pqhkex::add_post_quantum(
         rustls::crypto::aws_lc_rs::default_provider(),
