@@ -54,6 +54,11 @@ fn pq_server_config(policy: Policy) -> Arc<rustls::ServerConfig> {
     )
 }
 
+/// A server policy that accepts every group pqhkex has (the table order: hybrids, pure
+/// ML-KEM including ML-KEM-512, then classical), for the every-group interop loops; the
+/// named policies offer pure ML-KEM only when asked for.
+const EVERY_GROUP: Policy = Policy::Custom(groups::ALL);
+
 fn pq_client_config(policy: Policy) -> Arc<rustls::ClientConfig> {
     Arc::new(
         pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)
@@ -163,7 +168,7 @@ fn pqhkex_client_to_openssl_server_every_group() {
 #[test]
 fn openssl_client_to_pqhkex_server_every_group() {
     for (group, name) in openssl_groups() {
-        let config = pq_server_config(Policy::PreferPostQuantum);
+        let config = pq_server_config(EVERY_GROUP);
         let r = run(
             move |l| net::rustls_server(l, config),
             move |a| ossl::client(a, Some(name)),
@@ -199,7 +204,7 @@ fn aws_lc_rs_both_directions_over_tcp() {
         assert_share_lengths(&r, group, &what);
 
         let aws_client = common::client_config(common::aws_with(vec![theirs]));
-        let ours = pq_server_config(Policy::PreferPostQuantum);
+        let ours = pq_server_config(EVERY_GROUP);
         let r = run(
             move |l| net::rustls_server(l, ours),
             move |a| net::rustls_client(a, aws_client),
@@ -537,7 +542,7 @@ fn corrupted_client_share_from_openssl_gets_illegal_parameter() {
     for (name, fault) in client_share_faults() {
         let group = groups::by_name(name).unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
-        let config = pq_server_config(Policy::PreferPostQuantum);
+        let config = pq_server_config(EVERY_GROUP);
         let r = run(
             move |l| net::rustls_server(l, config),
             move |a| ossl::client(a, Some(name)),
