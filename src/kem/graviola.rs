@@ -160,13 +160,19 @@ fn ecdh_keygen(algorithm: Algorithm, seed: Seed<'_>, public: &mut Vec<u8>) -> Re
     }
 }
 
-/// ECDH of `key` with the peer's share, appending the shared secret (X25519: RFC 7748
-/// §6.1 output; NIST: the x-coordinate, RFC 8446 §7.4.2) to `secret`.
-fn agree(key: &Key, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
-    let algorithm = key.algorithm();
+/// Checks the peer's ECDH share, then [`agree`]s (the client's second step).
+fn checked_agree(key: &Key, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
     // RFC 8446 §4.2.8.2: exact length, and the uncompressed form for NIST points (graviola
     // also refuses other lengths, but with an error that would lose the reason).
-    check_ecdh_share(algorithm, peer)?;
+    check_ecdh_share(key.algorithm(), peer)?;
+    agree(key, peer, secret)
+}
+
+/// ECDH of `key` with the peer's share, whose encoding the caller has checked
+/// (`check_ecdh_share`), appending the shared secret (X25519: RFC 7748 §6.1 output; NIST:
+/// the x-coordinate, RFC 8446 §7.4.2) to `secret`.
+fn agree(key: &Key, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
+    let algorithm = key.algorithm();
     match key {
         Key::X25519(k) => {
             let peer =
@@ -329,7 +335,7 @@ pub(crate) fn decapsulate(key: &Key, reply: &[u8], secret: &mut SecretBuf) -> Re
             secret.extend_from_slice(ss.as_ref());
             Ok(())
         }
-        ecdh => agree(ecdh, reply, secret),
+        ecdh => checked_agree(ecdh, reply, secret),
     }
 }
 
@@ -346,6 +352,6 @@ pub(crate) fn decapsulate_once(
             secret.extend_from_slice(ss.as_ref());
             Ok(())
         }
-        ecdh => agree(&ecdh, reply, secret),
+        ecdh => checked_agree(&ecdh, reply, secret),
     }
 }
