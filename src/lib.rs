@@ -4,7 +4,10 @@
 //! Hybrid key exchange runs a classical ECDH and ML-KEM (FIPS 203) side by side; the
 //! session stays secure while either holds. pqhkex brings every standard hybrid and
 //! pure ML-KEM TLS group to **any** rustls [`CryptoProvider`](::rustls::crypto::CryptoProvider),
-//! with ML-KEM from the formally verified, pure-Rust `libcrux-ml-kem`.
+//! without a C toolchain: on x86_64 and aarch64 CPUs, X25519, P-256, P-384 and ML-KEM-768
+//! run on `graviola` (s2n-bignum's formally verified assembly through `asm!`), everything
+//! else on pure Rust (the formally verified `libcrux-ml-kem`, `curve25519-dalek`,
+//! RustCrypto's curves), chosen at run time; see [`Backend`].
 //!
 //! ```
 //! // A client configuration that prefers post-quantum (X25519MLKEM768 first, X25519 share too):
@@ -15,7 +18,8 @@
 //! ## Layers
 //! Data flows one way:
 //! 1. `kem` — KEM-shaped components: ML-KEM-512/768/1024, round-3 Kyber768
-//!    (`legacy-kyber`), X25519, P-256, P-384; every peer-input check of the specs.
+//!    (`legacy-kyber`), X25519, P-256, P-384; every peer-input check of the specs; the
+//!    backend of each algorithm chosen in one table ([`Backend`]).
 //! 2. `hybrid` — the combiner (draft-ietf-tls-hybrid-design §3.2/§3.3).
 //! 3. [`groups`] — the one table of groups: codepoint, name, components in wire order.
 //! 4. [`rustls`] — each group as a rustls `SupportedKxGroup`.
@@ -36,8 +40,8 @@
 //!   provider; turns on `rustls/aws_lc_rs`.
 //! * `legacy-kyber`: the obsolete X25519Kyber768Draft00 group (0x6399).
 //! * `hazmat`: the `hazmat` module, deterministic entry points for known-answer tests.
-//! * `aws-lc-rs-backend`: run X25519, P-256, P-384 and ML-KEM on aws-lc (a C and
-//!   assembly library, through `aws-lc-rs`) instead of the pure-Rust crates, for speed;
+//! * `aws-lc-rs-backend`: prefer aws-lc (a C and assembly library, through `aws-lc-rs`)
+//!   for X25519, P-256, P-384 and fresh ML-KEM keys, e.g. for its FIPS-validated module;
 //!   see [`Backend`]. Off by default.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
