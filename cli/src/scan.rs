@@ -204,9 +204,14 @@ pub struct TargetResult {
     pub failure: Option<Failure>,
 }
 
-/// The whole scan, in JSON.
+/// The `schema_version` of `scan --json` output (schema/scan-v1.schema.json).
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The whole scan, in JSON: the document `schema/scan-v1.schema.json` describes.
 #[derive(Serialize)]
 struct ScanJson<'a> {
+    /// The version of the published schema this document follows.
+    schema_version: &'static str,
     tool: &'static str,
     version: &'static str,
     timestamp: String,
@@ -613,6 +618,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
     }
     if args.json {
         let text = serde_json::to_string_pretty(&ScanJson {
+            schema_version: SCHEMA_VERSION,
             tool: "pqhkex",
             version: env!("CARGO_PKG_VERSION"),
             timestamp,

@@ -606,3 +606,76 @@ fn usage_errors() {
     ]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+/// `scan --json` output follows the published schema (schema/scan-v1.schema.json), for
+/// every shape a target can take here (post-quantum only with `--hrr` probes, classical,
+/// unreachable), and the validator refuses documents that break it.
+#[test]
+fn scan_json_matches_the_published_schema() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/scan-v1.schema.json"
+    ))
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+
+    let pq = Server::start(&["--policy", "require"]);
+    let classical = Server::start(&["--policy", "classical"]);
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_target = format!("127.0.0.1:{}", dead.local_addr().unwrap().port());
+    drop(dead);
+    let ca = pq.ca.to_str().unwrap();
+    let out = pqhkex(&[
+        "scan",
+        &pq.target(),
+        &classical.target(),
+        &dead_target,
+        "--json",
+        "--hrr",
+        "--ca",
+        ca,
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(out.code, 3, "one unreachable target: {}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["schema_version"], "1");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "scan output breaks the schema: {errors:#?}"
+    );
+    let classes: Vec<&str> = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["classification"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["pq-only", "classical-only", "unreachable"]);
+
+    // The validator must be able to fail: each of these breaks the schema.
+    let breakages: [(&str, fn(&mut Value)); 5] = [
+        ("unknown classification", |d| {
+            d["targets"][0]["classification"] = "maybe-quantum".into()
+        }),
+        ("missing field", |d| {
+            d["targets"][0].as_object_mut().unwrap().remove("accepted");
+        }),
+        ("decimal group code", |d| {
+            d["targets"][0]["groups"][0]["code"] = "4588".into()
+        }),
+        ("wrong schema version", |d| d["schema_version"] = "2".into()),
+        ("unexpected field", |d| {
+            d["targets"][1]["extra"] = true.into()
+        }),
+    ];
+    for (what, f) in breakages {
+        let mut bad = doc.clone();
+        f(&mut bad);
+        assert!(
+            !validator.is_valid(&bad),
+            "the validator accepted a document with {what}"
+        );
+    }
+}
