@@ -655,7 +655,8 @@ fn scan_json_matches_the_published_schema() {
     assert_eq!(classes, ["pq-only", "classical-only", "unreachable"]);
 
     // The validator must be able to fail: each of these breaks the schema.
-    let breakages: [(&str, fn(&mut Value)); 5] = [
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: [Breakage; 5] = [
         ("unknown classification", |d| {
             d["targets"][0]["classification"] = "maybe-quantum".into()
         }),
