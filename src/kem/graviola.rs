@@ -28,7 +28,7 @@
 use graviola::key_agreement::{mlkem768, p256, p384, x25519};
 
 use super::backend::{Backend, Implementation};
-use super::{check_ecdh_share, check_len, Algorithm, PrivateKey, SecretBuf, Seed};
+use super::{check_ecdh_share, exact_len, Algorithm, PrivateKey, SecretBuf, Seed};
 use crate::error::{Error, KeyShareFault};
 
 /// A client private key held by graviola.
@@ -84,16 +84,12 @@ fn randomness(algorithm: Algorithm) -> Error {
     Error::Randomness(format!("graviola could not generate an {algorithm} key"))
 }
 
-/// A fixed seed of exactly `len` bytes, or [`Error::InvalidSeed`].
-fn fixed(algorithm: Algorithm, bytes: &[u8], len: usize) -> Result<&[u8], Error> {
-    if bytes.len() == len {
-        Ok(bytes)
-    } else {
-        Err(Error::InvalidSeed {
-            algorithm,
-            reason: "wrong seed length",
-        })
-    }
+/// A fixed seed of exactly `N` bytes, or [`Error::InvalidSeed`].
+fn fixed<const N: usize>(algorithm: Algorithm, bytes: &[u8]) -> Result<&[u8; N], Error> {
+    bytes.try_into().map_err(|_| Error::InvalidSeed {
+        algorithm,
+        reason: "wrong seed length",
+    })
 }
 
 /// The error for a NIST scalar outside [1, n-1].
@@ -116,7 +112,6 @@ fn not_on_curve(algorithm: Algorithm) -> Error {
 /// 32-byte scalar, clamped as RFC 7748 §5 decodes scalars; NIST: the big-endian scalar,
 /// which must lie in [1, n-1]), with its public share appended to `public`.
 fn ecdh_keygen(algorithm: Algorithm, seed: Seed<'_>, public: &mut Vec<u8>) -> Result<Key, Error> {
-    let len = algorithm.keygen_seed_len();
     match algorithm {
         Algorithm::X25519 => {
             let key = match seed {
@@ -124,10 +119,7 @@ fn ecdh_keygen(algorithm: Algorithm, seed: Seed<'_>, public: &mut Vec<u8>) -> Re
                     x25519::StaticPrivateKey::new_random().map_err(|_| randomness(algorithm))?
                 }
                 Seed::Fixed(bytes) => {
-                    let scalar: &[u8; 32] = fixed(algorithm, bytes, len)?
-                        .try_into()
-                        .map_err(|_| length(algorithm, bytes))?;
-                    x25519::StaticPrivateKey::from_array(scalar)
+                    x25519::StaticPrivateKey::from_array(fixed(algorithm, bytes)?)
                 }
             };
             public.extend_from_slice(&key.public_key().as_bytes());
@@ -138,7 +130,7 @@ fn ecdh_keygen(algorithm: Algorithm, seed: Seed<'_>, public: &mut Vec<u8>) -> Re
                 Seed::Os => p256::StaticPrivateKey::new_random().map_err(|_| randomness(algorithm)),
                 // `from_bytes` would accept other lengths with zero padding: fix it first.
                 Seed::Fixed(bytes) => {
-                    p256::StaticPrivateKey::from_bytes(fixed(algorithm, bytes, len)?)
+                    p256::StaticPrivateKey::from_bytes(fixed::<32>(algorithm, bytes)?)
                         .map_err(|_| bad_scalar(algorithm))
                 }
             }?;
@@ -150,7 +142,7 @@ fn ecdh_keygen(algorithm: Algorithm, seed: Seed<'_>, public: &mut Vec<u8>) -> Re
             let key = match seed {
                 Seed::Os => p384::StaticPrivateKey::new_random().map_err(|_| randomness(algorithm)),
                 Seed::Fixed(bytes) => {
-                    p384::StaticPrivateKey::from_bytes(fixed(algorithm, bytes, len)?)
+                    p384::StaticPrivateKey::from_bytes(fixed::<48>(algorithm, bytes)?)
                         .map_err(|_| bad_scalar(algorithm))
                 }
             }?;
@@ -175,8 +167,7 @@ fn agree(key: &Key, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
     let algorithm = key.algorithm();
     match key {
         Key::X25519(k) => {
-            let peer =
-                x25519::PublicKey::try_from_slice(peer).map_err(|_| length(algorithm, peer))?;
+            let peer = x25519::PublicKey::from_array(exact_len(algorithm.name(), peer)?);
             // RFC 8446 §7.4.2 and RFC 7748 §6.1: implementations MUST check whether the
             // computed X25519 secret is all zeroes (a low-order peer point) and abort.
             // graviola's `diffie_hellman` makes exactly that check (in constant time) and
@@ -208,20 +199,19 @@ fn agree(key: &Key, peer: &[u8], secret: &mut SecretBuf) -> Result<(), Error> {
                 .map_err(|_| not_on_curve(algorithm))?;
             secret.extend_from_slice(&shared.0);
         }
-        Key::MlKem768(_) => return Err(length(algorithm, peer)),
+        // Not an ECDH key: `agree` is only reached with one (the callers match ML-KEM
+        // first), so this is unreachable; refused as a share of the wrong kind.
+        Key::MlKem768(_) => {
+            return Err(Error::InvalidKeyShare {
+                what: algorithm.name(),
+                fault: KeyShareFault::Length {
+                    expected: algorithm.reply_len(),
+                    actual: peer.len(),
+                },
+            })
+        }
     }
     Ok(())
-}
-
-/// A length error for `share` (only reachable if a check above were removed).
-fn length(algorithm: Algorithm, share: &[u8]) -> Error {
-    Error::InvalidKeyShare {
-        what: algorithm.name(),
-        fault: KeyShareFault::Length {
-            expected: algorithm.public_len(),
-            actual: share.len(),
-        },
-    }
 }
 
 /// [`super::keygen`] on graviola, or `None` for an algorithm it does not have.
@@ -246,12 +236,7 @@ fn mlkem_keygen(seed: Seed<'_>, public: &mut Vec<u8>) -> Result<Key, Error> {
     let algorithm = Algorithm::MlKem768;
     let dk = Box::new(match seed {
         Seed::Os => mlkem768::DecapKey::generate().map_err(|_| randomness(algorithm))?,
-        Seed::Fixed(bytes) => {
-            let d_z: &[u8; 64] = fixed(algorithm, bytes, 64)?
-                .try_into()
-                .map_err(|_| length(algorithm, bytes))?;
-            mlkem768::DecapKey::keygen_internal(d_z)
-        }
+        Seed::Fixed(bytes) => mlkem768::DecapKey::keygen_internal(fixed(algorithm, bytes)?),
     });
     public.extend_from_slice(&dk.encapsulation_key().as_bytes());
     Ok(Key::MlKem768(dk))
@@ -288,10 +273,7 @@ fn mlkem_encapsulate(
     let algorithm = Algorithm::MlKem768;
     // RFC 10024 §3.1.2, draft-ietf-tls-mlkem §4.2: the client share must have exactly the
     // encapsulation-key length (FIPS 203 §7.2 type check).
-    check_len(algorithm.name(), peer_public, algorithm.public_len())?;
-    let ek_bytes: &[u8; 1184] = peer_public
-        .try_into()
-        .map_err(|_| length(algorithm, peer_public))?;
+    let ek_bytes: &[u8; 1184] = exact_len(algorithm.name(), peer_public)?;
     // RFC 10024 §3.1.2 and draft-ietf-tls-mlkem §4.2: the server MUST perform the
     // FIPS 203 §7.2 modulus check and abort with illegal_parameter. graviola's
     // `EncapKey::from_bytes` performs it (ByteEncode_12(ByteDecode_12(ek)) == ek) and
@@ -302,12 +284,7 @@ fn mlkem_encapsulate(
     })?;
     let (ss, ct) = match seed {
         Seed::Os => ek.encaps().map_err(|_| randomness(algorithm))?,
-        Seed::Fixed(bytes) => {
-            let m: [u8; 32] = fixed(algorithm, bytes, 32)?
-                .try_into()
-                .map_err(|_| length(algorithm, bytes))?;
-            ek.encaps_internal(mlkem768::Message(m))
-        }
+        Seed::Fixed(bytes) => ek.encaps_internal(mlkem768::Message(*fixed(algorithm, bytes)?)),
     };
     reply.extend_from_slice(ct.as_ref());
     secret.extend_from_slice(ss.as_ref());
@@ -320,9 +297,8 @@ fn ciphertext(reply: &[u8]) -> Result<mlkem768::Ciphertext, Error> {
     // RFC 10024 §3.1.3, draft-ietf-tls-mlkem §4.2: the client MUST check that the
     // ciphertext length matches the parameter set, else illegal_parameter (FIPS 203 §7.3
     // ciphertext type check).
-    check_len(algorithm.name(), reply, algorithm.reply_len())?;
-    let bytes: [u8; 1088] = reply.try_into().map_err(|_| length(algorithm, reply))?;
-    Ok(mlkem768::Ciphertext::from(bytes))
+    let bytes: &[u8; 1088] = exact_len(algorithm.name(), reply)?;
+    Ok(mlkem768::Ciphertext::from(*bytes))
 }
 
 /// The client's second step for a key held by graviola; the key stays usable.

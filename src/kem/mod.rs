@@ -470,12 +470,26 @@ pub(crate) fn check_len(what: &'static str, share: &[u8], expected: usize) -> Re
     if share.len() == expected {
         Ok(())
     } else {
-        Err(Error::InvalidKeyShare {
-            what,
-            fault: KeyShareFault::Length {
-                expected,
-                actual: share.len(),
-            },
-        })
+        Err(length_error(what, expected, share.len()))
+    }
+}
+
+/// [`check_len`] for a backend that takes fixed-size arrays: the share as exactly `N`
+/// bytes, or the same error.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) fn exact_len<'a, const N: usize>(
+    what: &'static str,
+    share: &'a [u8],
+) -> Result<&'a [u8; N], Error> {
+    share
+        .try_into()
+        .map_err(|_| length_error(what, N, share.len()))
+}
+
+/// A share of the wrong length (RFC 8446 §4.2.8 and the groups' specs: illegal_parameter).
+fn length_error(what: &'static str, expected: usize, actual: usize) -> Error {
+    Error::InvalidKeyShare {
+        what,
+        fault: KeyShareFault::Length { expected, actual },
     }
 }
