@@ -9,8 +9,10 @@ use std::time::Duration;
 use pqhkex::Policy;
 use rustls::RootCertStore;
 
-use crate::client::{self, kind_text, suite_name, version_name, Recording, Target};
-use crate::failure::Failure;
+use pqhkex_inventory::probe::{self, suite_name, version_name, Recording};
+use pqhkex_inventory::{Failure, Target};
+
+use crate::connect::kind_text;
 use crate::serve::{self, Chooser, Identity};
 
 /// `pqhkex demo`.
@@ -29,15 +31,17 @@ pub fn run() -> Result<(), Failure> {
 
     let mut roots = RootCertStore::empty();
     roots.add(identity.chain[0].clone())?;
-    let verifier = Recording::new(client::webpki_verifier(roots)?, true);
+    let provider = crate::provider();
+    let verifier = Recording::new(probe::webpki_verifier(roots, &provider)?, true);
     let policy = Policy::PreferPostQuantum;
-    let config = client::client_config(
+    let config = probe::client_config(
+        &provider,
         policy.groups(),
         policy.protocol_versions(),
         verifier.clone(),
     )?;
     let target = Target::parse(&format!("localhost:{}", addr.port()))?;
-    let hs = client::handshake(
+    let hs = probe::handshake(
         &target.input,
         addr,
         target.server_name(None)?,

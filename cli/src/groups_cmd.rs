@@ -1,9 +1,9 @@
 //! `pqhkex groups`: the library's group table ([`pqhkex::groups::ALL`]), not a copy.
 
-use pqhkex::{Group, Kind};
+use pqhkex::Group;
 use serde::Serialize;
 
-use crate::failure::Failure;
+use pqhkex_inventory::{Failure, GroupKind};
 
 /// One group's static metadata, as printed by `groups --json` and embedded in scans.
 #[derive(Clone, Debug, Serialize)]
@@ -28,20 +28,12 @@ pub struct GroupInfo {
     pub backends: Option<Vec<&'static str>>,
 }
 
-pub fn kind_name(g: &Group) -> &'static str {
-    match g.kind() {
-        Kind::Hybrid => "hybrid",
-        Kind::PostQuantum => "post-quantum",
-        _ => "classical",
-    }
-}
-
 impl GroupInfo {
     pub fn of(g: &'static Group) -> Self {
         GroupInfo {
             name: g.name,
             code: format!("0x{:04x}", g.code),
-            kind: kind_name(g),
+            kind: GroupKind::of(g).as_str(),
             components: g.components.iter().map(|a| a.name()).collect(),
             client_share_bytes: g.client_share_len(),
             server_share_bytes: g.server_share_len(),

@@ -30,10 +30,8 @@ macro_rules! outln {
     }};
 }
 
-mod cbom;
-mod client;
+mod connect;
 mod demo;
-mod failure;
 mod groups_cmd;
 mod scan;
 mod serve;
@@ -44,7 +42,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::failure::Failure;
+use pqhkex_inventory::Failure;
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 other error; 2 usage; 3 host unreachable; \
 4 timeout; 5 peer is not TLS; 6 peer speaks TLS 1.2 only; 7 certificate not trusted (connect); \
@@ -214,6 +212,12 @@ struct ScanArgs {
     groups: Vec<String>,
 }
 
+/// The base provider of every TLS client and server of the command line: rustls's
+/// *ring* provider (pqhkex supplies the key-exchange groups).
+fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    std::sync::Arc::new(rustls::crypto::ring::default_provider())
+}
+
 fn timeout_arg(secs: f64) -> Result<Duration, Failure> {
     if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
         Ok(Duration::from_secs_f64(secs))
@@ -244,7 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Demo => demo::run().map(|()| ExitCode::SUCCESS),
         Command::Groups { json } => groups_cmd::run(json).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Connect(args) => client::run_connect(args),
+        Command::Connect(args) => connect::run_connect(args),
         Command::Scan(args) => scan::run(args),
     }
 }

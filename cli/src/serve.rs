@@ -19,8 +19,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{Accepted, AcceptedAlert, Acceptor};
 use rustls::{ServerConfig, ServerConnection, SupportedProtocolVersion};
 
-use crate::client::{kind_text, suite_name, version_name, TLS12, TLS13, TLS13_AND_12};
-use crate::failure::Failure;
+use pqhkex_inventory::probe::{suite_name, version_name, TLS12, TLS13, TLS13_AND_12};
+use pqhkex_inventory::Failure;
+
+use crate::connect::kind_text;
 use crate::{ServeArgs, TlsVersions};
 
 /// How long a connection may stay silent before the server drops it.

@@ -1,4 +1,5 @@
-//! CycloneDX 1.6 CBOM (cryptography bill of materials) of a scan.
+//! CycloneDX 1.6 CBOM (cryptography bill of materials) of a scan: [`build`] writes one,
+//! [`merge`] adds it to a CycloneDX 1.6 document a tool already has.
 //!
 //! * one `cryptographic-asset` component (`assetType: algorithm`) per TLS key-exchange
 //!   group observed at any endpoint, with its NIST quantum security level
@@ -10,6 +11,18 @@
 //! * per endpoint, a `service` (with its `tls://` endpoint) depending on that protocol.
 //!
 //! Property names are namespaced `pqhkex:` (CycloneDX property taxonomy convention).
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! use pqhkex_inventory::{cbom, Scanner, ScanReport, Target};
+//!
+//! let scanner = Scanner::new(Arc::new(rustls::crypto::ring::default_provider()))?;
+//! let report = ScanReport::new(scanner.scan(&[Target::parse("example.com")?]));
+//! let ours = cbom::build(&report.targets, &report.timestamp);
+//! let mut theirs: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("inventory.cdx.json").unwrap()).unwrap();
+//! cbom::merge(&mut theirs, &ours)?;
+//! # Ok::<(), pqhkex_inventory::Failure>(())
+//! ```
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,7 +30,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use pqhkex::{Algorithm, Group, Kind};
 use serde_json::{json, Value};
 
-use crate::scan::{ProbeResult, TargetResult};
+use crate::{Failure, GroupKind, Status, TargetResult};
 
 /// The facts CycloneDX asks for about one component algorithm.
 struct AlgorithmFacts {
@@ -165,38 +178,18 @@ fn group_component(g: &Group) -> Value {
         "properties": [
             prop("tls-codepoint", format!("0x{:04x}", g.code)),
             prop("quantum-safe", g.is_post_quantum()),
-            prop("kind", crate::groups_cmd::kind_name(g)),
+            prop("kind", GroupKind::of(g)),
             prop("client-share-bytes", g.client_share_len()),
             prop("server-share-bytes", g.server_share_len()),
         ],
     })
 }
 
-fn accepted_groups(r: &TargetResult) -> Vec<&'static Group> {
-    let mut out: Vec<&'static Group> = r
-        .groups
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.probe.result,
-                ProbeResult::Accepted | ProbeResult::HelloRetryRequest
-            )
-        })
-        .map(|p| p.group)
-        .collect();
-    if let Some(g) = r.default_offer.as_ref().and_then(|d| d.negotiated) {
-        if !out.iter().any(|o| o.code == g.code) {
-            out.push(g);
-        }
-    }
-    out
-}
-
 fn protocol_component(r: &TargetResult, groups: &[&'static Group]) -> Value {
     let default = r.default_offer.as_ref();
     let version = default
-        .and_then(|d| d.version)
-        .or_else(|| r.groups.iter().find_map(|p| p.probe.version));
+        .and_then(|d| d.protocol_version())
+        .or_else(|| r.groups.iter().find_map(|p| p.probe.protocol_version()));
     let mut protocol = json!({
         "type": "tls",
         "cryptoRefArray": groups.iter().map(|g| group_ref(g)).collect::<Vec<_>>(),
@@ -208,11 +201,11 @@ fn protocol_component(r: &TargetResult, groups: &[&'static Group]) -> Value {
             other => format!("{other:?}"),
         });
     }
-    if let Some(suite) = default.and_then(|d| d.suite) {
+    if let Some(suite) = default.and_then(|d| d.cipher_suite_id()) {
         let [hi, lo] = u16::from(suite).to_be_bytes();
         protocol["cipherSuites"] = json!([{
-            "name": crate::client::suite_name(suite),
-            "algorithms": default.and_then(|d| d.negotiated).map(|g| vec![group_ref(g)]).unwrap_or_default(),
+            "name": crate::probe::suite_name(suite),
+            "algorithms": default.and_then(|d| d.negotiated_group()).map(|g| vec![group_ref(g)]).unwrap_or_default(),
             "identifiers": [format!("0x{hi:02X}"), format!("0x{lo:02X}")],
         }]);
     }
@@ -266,7 +259,15 @@ fn uuid_v4() -> String {
     )
 }
 
-/// RFC 3339 UTC timestamp, e.g. `2026-11-27T11:35:28Z`.
+/// RFC 3339 UTC timestamp, e.g. `2026-11-27T11:35:28Z` (what [`ScanReport`](crate::ScanReport)
+/// and the CBOM's `metadata.timestamp` carry).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(951_827_696);
+/// assert_eq!(pqhkex_inventory::cbom::utc_timestamp(t), "2000-02-29T12:34:56Z");
+/// ```
 pub fn utc_timestamp(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
@@ -296,11 +297,22 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
-/// The CBOM of a scan.
+/// The CBOM of a scan, as a CycloneDX 1.6 JSON document; `timestamp` goes into
+/// `metadata.timestamp` (use the report's).
+///
+/// ```
+/// use pqhkex_inventory::{cbom, Failure, TargetResult};
+///
+/// let down = TargetResult::unreachable("db.internal:443", None, &Failure::Unreachable("no route".into()));
+/// let bom = cbom::build(&[down], "2026-12-02T00:00:00Z");
+/// assert_eq!(bom["specVersion"], "1.6");
+/// assert_eq!(bom["services"][0]["endpoints"][0], "tls://db.internal:443");
+/// ```
 pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
     // Every group observed anywhere, in table order, and their algorithms.
     let mut seen: BTreeMap<usize, &'static Group> = BTreeMap::new();
-    let per_target: Vec<Vec<&'static Group>> = results.iter().map(accepted_groups).collect();
+    let per_target: Vec<Vec<&'static Group>> =
+        results.iter().map(TargetResult::accepted_groups).collect();
     for g in per_target.iter().flatten() {
         let pos = pqhkex::groups::ALL
             .iter()
@@ -331,7 +343,7 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
     }
     let mut services = Vec::new();
     for (r, groups) in results.iter().zip(&per_target) {
-        let reachable = r.status == "ok";
+        let reachable = r.status == Status::Ok;
         let mut props = vec![prop("classification", r.classification.as_str())];
         if let Some(e) = &r.error {
             props.push(prop("error", &e.message));
@@ -386,6 +398,128 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
     })
 }
 
+/// Adds the CBOM `ours` (from [`build`]) to `theirs`, a CycloneDX 1.6 document another
+/// tool wrote (an SBOM or CBOM of the same systems), in place.
+///
+/// * `components` and `services` are matched by `bom-ref`, `dependencies` by `ref`:
+///   an entry of `ours` replaces the one of `theirs` with the same reference (a newer
+///   scan of the same endpoint), every other entry of `theirs` is kept in its place,
+///   the new ones are appended;
+/// * pqhkex is added to `metadata.tools` (either form 1.6 allows) if not listed;
+/// * the document's `serialNumber` and `metadata.timestamp` are kept, and `version`
+///   is incremented (CycloneDX: each modification of a BOM raises its version).
+///
+/// Fails, leaving `theirs` unchanged, if it is not a CycloneDX document of spec version
+/// 1.6 (the `cryptographic-asset` component type needs 1.6), or if one of the arrays
+/// above is not an array.
+///
+/// ```
+/// use pqhkex_inventory::{cbom, Failure, TargetResult};
+/// use serde_json::json;
+///
+/// let mut theirs = json!({
+///     "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 3,
+///     "components": [{ "type": "library", "bom-ref": "pkg:cargo/rustls@0.23.35", "name": "rustls" }],
+/// });
+/// let down = TargetResult::unreachable("db.internal:443", None, &Failure::Unreachable("no route".into()));
+/// let ours = cbom::build(&[down], "2026-12-02T00:00:00Z");
+/// cbom::merge(&mut theirs, &ours)?;
+/// assert_eq!(theirs["version"], 4);
+/// assert_eq!(theirs["components"][0]["name"], "rustls");
+/// assert_eq!(theirs["services"][0]["bom-ref"], "service/db.internal:443");
+/// # Ok::<(), Failure>(())
+/// ```
+pub fn merge(theirs: &mut Value, ours: &Value) -> Result<(), Failure> {
+    let bad = |why: &str| Failure::Other(format!("cannot merge the CBOM: {why}"));
+    if theirs.get("bomFormat").and_then(Value::as_str) != Some("CycloneDX") {
+        return Err(bad("the document is not CycloneDX (bomFormat)"));
+    }
+    match theirs.get("specVersion").and_then(Value::as_str) {
+        Some("1.6") => {}
+        Some(v) => {
+            return Err(bad(&format!(
+                "the document is CycloneDX {v}; cryptographic assets need 1.6"
+            )))
+        }
+        None => return Err(bad("the document has no specVersion")),
+    }
+    let Some(doc) = theirs.as_object() else {
+        return Err(bad("the document is not a JSON object"));
+    };
+    for key in ["components", "services", "dependencies"] {
+        if doc.get(key).is_some_and(|v| !v.is_array()) {
+            return Err(bad(&format!("`{key}` is not an array")));
+        }
+    }
+    if doc.get("metadata").is_some_and(|m| {
+        !m.is_object()
+            || m.get("tools")
+                .is_some_and(|t| !t.is_object() && !t.is_array())
+    }) {
+        return Err(bad("`metadata.tools` is neither an object nor an array"));
+    }
+    // Checked: nothing below fails.
+    for (key, id) in [
+        ("components", "bom-ref"),
+        ("services", "bom-ref"),
+        ("dependencies", "ref"),
+    ] {
+        let Some(new) = ours.get(key).and_then(Value::as_array) else {
+            continue;
+        };
+        let list = theirs
+            .as_object_mut()
+            .map(|o| o.entry(key).or_insert_with(|| json!([])));
+        if let Some(Value::Array(list)) = list {
+            merge_by(list, new, id);
+        }
+    }
+    let our_tools: Vec<Value> = ours["metadata"]["tools"]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(doc) = theirs.as_object_mut() {
+        let metadata = doc.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(m) = metadata.as_object_mut() {
+            let tools = m
+                .entry("tools")
+                .or_insert_with(|| json!({ "components": [] }));
+            let list = match tools {
+                // CycloneDX 1.5+: `tools` is an object with `components` and `services`.
+                Value::Object(t) => t.entry("components").or_insert_with(|| json!([])),
+                // The legacy array of tools (deprecated in 1.5, still valid in 1.6).
+                other => other,
+            };
+            if let Value::Array(list) = list {
+                for tool in our_tools {
+                    let same =
+                        |t: &Value| t["name"] == tool["name"] && t["version"] == tool["version"];
+                    if !list.iter().any(same) {
+                        list.push(tool);
+                    }
+                }
+            }
+        }
+        let version = doc.get("version").and_then(Value::as_u64).unwrap_or(1);
+        doc.insert("version".into(), json!(version.saturating_add(1)));
+    }
+    Ok(())
+}
+
+/// `list` with each entry of `new` replacing the one with the same `id` field, or
+/// appended.
+fn merge_by(list: &mut Vec<Value>, new: &[Value], id: &str) {
+    for entry in new {
+        match entry
+            .get(id)
+            .and_then(|r| list.iter().position(|e| e.get(id) == Some(r)))
+        {
+            Some(i) => list[i] = entry.clone(),
+            None => list.push(entry.clone()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +543,53 @@ mod tests {
         assert_eq!(&u[14..15], "4");
         assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
         assert_ne!(u, uuid_v4());
+    }
+
+    #[test]
+    fn merge_replaces_by_reference_and_keeps_the_rest() {
+        let ours = json!({
+            "metadata": { "tools": { "components": [{ "name": "pqhkex", "version": "0.1.0" }] } },
+            "components": [{ "bom-ref": "crypto/tls-group/x25519", "name": "x25519" }],
+            "dependencies": [{ "ref": "service/a:443", "dependsOn": ["new"] }],
+        });
+        let mut theirs = json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "metadata": { "tools": [{ "name": "other", "version": "9" }] },
+            "components": [
+                { "bom-ref": "pkg:a", "name": "a" },
+                { "bom-ref": "crypto/tls-group/x25519", "name": "stale" },
+            ],
+            "dependencies": [{ "ref": "service/a:443", "dependsOn": ["old"] }],
+        });
+        merge(&mut theirs, &ours).unwrap();
+        assert_eq!(theirs["version"], 2);
+        assert_eq!(theirs["components"][0]["name"], "a");
+        assert_eq!(theirs["components"][1]["name"], "x25519");
+        assert_eq!(theirs["components"].as_array().unwrap().len(), 2);
+        assert_eq!(theirs["dependencies"][0]["dependsOn"][0], "new");
+        assert_eq!(theirs["metadata"]["tools"][1]["name"], "pqhkex");
+        // Merging again changes nothing but the version.
+        let before = theirs.clone();
+        merge(&mut theirs, &ours).unwrap();
+        assert_eq!(theirs["components"], before["components"]);
+        assert_eq!(theirs["metadata"], before["metadata"]);
+        assert_eq!(theirs["version"], 3);
+    }
+
+    #[test]
+    fn merge_refuses_what_is_not_cyclonedx_1_6() {
+        let ours = json!({});
+        for doc in [
+            json!({ "specVersion": "1.6" }),
+            json!({ "bomFormat": "CycloneDX", "specVersion": "1.5" }),
+            json!({ "bomFormat": "CycloneDX" }),
+            json!({ "bomFormat": "CycloneDX", "specVersion": "1.6", "components": {} }),
+            json!({ "bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": { "tools": 3 } }),
+        ] {
+            let mut d = doc.clone();
+            assert!(merge(&mut d, &ours).is_err(), "{doc}");
+            assert_eq!(d, doc, "a refused merge must leave the document alone");
+        }
     }
 
     #[test]

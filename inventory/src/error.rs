@@ -1,12 +1,23 @@
-//! Errors, their classification from I/O and TLS errors, and the exit codes.
+//! Why a probe or a scan failed: [`Failure`], classified from I/O and TLS errors, with
+//! the exit code the `pqhkex` command line gives each kind.
 
 use core::fmt;
 use std::io;
 
 use rustls::{AlertDescription, Error as TlsError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Why a command (or one probe) failed. Each kind has its documented exit code.
+/// Why a probe, a scan or a command failed. Each kind has a documented exit code
+/// ([`Failure::exit_code`]) and a machine-readable [`FailureKind`].
+///
+/// ```
+/// use pqhkex_inventory::{Failure, FailureKind};
+///
+/// let f = Failure::Timeout("example.com:443 did not answer".into());
+/// assert_eq!(f.kind(), FailureKind::Timeout);
+/// assert_eq!(f.exit_code(), 4);
+/// assert_eq!(f.to_string(), "example.com:443 did not answer");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// Anything else (file I/O, invalid PEM, …). Exit code 1.
@@ -27,21 +38,44 @@ pub enum Failure {
     Handshake(String),
 }
 
-/// The machine-readable kind of a failure (JSON `kind` field).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The machine-readable kind of a [`Failure`]: the JSON `error.kind` field of a scan
+/// (`"not-tls"`, `"tls12-only"`, ...).
+///
+/// ```
+/// use pqhkex_inventory::FailureKind;
+///
+/// assert_eq!(serde_json::to_string(&FailureKind::Tls12Only)?, "\"tls12-only\"");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureKind {
+    /// [`Failure::Other`].
     Other,
+    /// [`Failure::Usage`].
     Usage,
+    /// [`Failure::Unreachable`].
     Unreachable,
+    /// [`Failure::Timeout`].
     Timeout,
+    /// [`Failure::NotTls`].
     NotTls,
+    /// [`Failure::Tls12Only`].
     Tls12Only,
+    /// [`Failure::Certificate`].
     Certificate,
+    /// [`Failure::Handshake`].
     Handshake,
 }
 
 impl Failure {
+    /// The machine-readable kind.
+    ///
+    /// ```
+    /// use pqhkex_inventory::{Failure, FailureKind};
+    ///
+    /// assert_eq!(Failure::NotTls("no".into()).kind(), FailureKind::NotTls);
+    /// ```
     pub fn kind(&self) -> FailureKind {
         match self {
             Failure::Other(_) => FailureKind::Other,
@@ -55,6 +89,13 @@ impl Failure {
         }
     }
 
+    /// The human-readable message (also what `Display` prints).
+    ///
+    /// ```
+    /// use pqhkex_inventory::Failure;
+    ///
+    /// assert_eq!(Failure::Usage("bad target".into()).message(), "bad target");
+    /// ```
     pub fn message(&self) -> &str {
         match self {
             Failure::Other(m)
@@ -68,7 +109,14 @@ impl Failure {
         }
     }
 
-    /// The process exit code (documented in `main.rs` and the README).
+    /// The exit code of the `pqhkex` command line for this kind: 1 other, 2 usage,
+    /// 3 unreachable, 4 timeout, 5 not TLS, 6 TLS 1.2 only, 7 certificate, 8 handshake.
+    ///
+    /// ```
+    /// use pqhkex_inventory::Failure;
+    ///
+    /// assert_eq!(Failure::Tls12Only("old".into()).exit_code(), 6);
+    /// ```
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Other(_) => 1,
@@ -84,6 +132,13 @@ impl Failure {
 
     /// Whether the failure is about reaching the peer at all (so further probes of the
     /// same endpoint are pointless).
+    ///
+    /// ```
+    /// use pqhkex_inventory::Failure;
+    ///
+    /// assert!(Failure::Unreachable("refused".into()).is_connection_level());
+    /// assert!(!Failure::Handshake("alert".into()).is_connection_level());
+    /// ```
     pub fn is_connection_level(&self) -> bool {
         matches!(
             self,
@@ -92,6 +147,13 @@ impl Failure {
     }
 
     /// Classifies an error from connecting (TCP).
+    ///
+    /// ```
+    /// use pqhkex_inventory::{Failure, FailureKind};
+    ///
+    /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    /// assert_eq!(Failure::from_connect("h:1", &refused).kind(), FailureKind::Unreachable);
+    /// ```
     pub fn from_connect(target: &str, e: &io::Error) -> Self {
         match e.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
@@ -105,6 +167,14 @@ impl Failure {
     ///
     /// `peer_bytes` is how many bytes the peer had sent when it happened: a peer that
     /// closes without a byte has given no sign of speaking TLS.
+    ///
+    /// ```
+    /// use pqhkex_inventory::{Failure, FailureKind};
+    ///
+    /// let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+    /// assert_eq!(Failure::from_handshake("h:1", &eof, 0).kind(), FailureKind::NotTls);
+    /// assert_eq!(Failure::from_handshake("h:1", &eof, 80).kind(), FailureKind::Handshake);
+    /// ```
     pub fn from_handshake(target: &str, e: &io::Error, peer_bytes: u64) -> Self {
         if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
             return Self::from_tls(target, tls);
@@ -129,6 +199,14 @@ impl Failure {
     }
 
     /// Classifies a rustls error.
+    ///
+    /// ```
+    /// use pqhkex_inventory::{Failure, FailureKind};
+    /// use rustls::{AlertDescription, Error};
+    ///
+    /// let old = Error::AlertReceived(AlertDescription::ProtocolVersion);
+    /// assert_eq!(Failure::from_tls("h:1", &old).kind(), FailureKind::Tls12Only);
+    /// ```
     pub fn from_tls(target: &str, e: &TlsError) -> Self {
         match e {
             TlsError::InvalidMessage(_)
@@ -156,6 +234,8 @@ impl fmt::Display for Failure {
         f.write_str(self.message())
     }
 }
+
+impl std::error::Error for Failure {}
 
 impl From<rustls::Error> for Failure {
     fn from(e: rustls::Error) -> Self {

@@ -1,0 +1,56 @@
+//! # pqhkex-inventory: which endpoints are post-quantum?
+//!
+//! The scanner behind `pqhkex scan`, as a library that inventory tools embed. For each
+//! TLS endpoint it runs real handshakes with pqhkex's key-exchange groups: a
+//! browser-like offer (what Chrome and Firefox send today), then each group alone,
+//! optionally each group without a key share (to see a HelloRetryRequest), and it
+//! reports what the endpoint accepted, how it classifies ([`Class`]: `pq-only`,
+//! `pq-and-classical`, `classical-only`, `tls12-only`, ...) and its certificate.
+//!
+//! * [`Target`] parses what users write: `host:port`, `host`, `[v6]:port`, `https://` URLs.
+//! * [`Scanner`] probes them with bounded concurrency, per-I/O timeouts and an optional
+//!   per-target time budget; [`Scanner::scan_each`] streams results through a callback so
+//!   that memory and sockets stay bounded by the concurrency, not the number of targets.
+//! * The results ([`TargetResult`], [`ScanReport`]) are `serde` types: their JSON is
+//!   exactly what `pqhkex scan --json` prints, described field by field by the published
+//!   JSON Schema `schema/scan-v1.schema.json` (version [`SCHEMA_VERSION`]).
+//! * [`cbom`] writes a CycloneDX 1.6 CBOM of the results and merges it into a CycloneDX
+//!   document a tool already has.
+//! * [`probe`] is the single handshake underneath, for checks of your own.
+//!
+//! No rustls provider feature is switched on by this crate: pass the `CryptoProvider`
+//! whose cipher suites, signature checks and RNG the probes should use (the key
+//! exchange is always pqhkex's).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use pqhkex_inventory::{cbom, Scanner, ScanReport, Target};
+//!
+//! let scanner = Scanner::new(Arc::new(rustls::crypto::ring::default_provider()))?;
+//! let targets = vec![Target::parse("example.com")?, Target::parse("https://example.net:8443/")?];
+//! let report = ScanReport::new(scanner.scan(&targets));
+//! for r in &report.targets {
+//!     println!("{}: {}", r.target, r.classification);
+//! }
+//! let bom = cbom::build(&report.targets, &report.timestamp);
+//! std::fs::write("scan.cdx.json", serde_json::to_string_pretty(&bom).unwrap()).unwrap();
+//! # Ok::<(), pqhkex_inventory::Failure>(())
+//! ```
+//!
+//! `examples/embed.rs` scans a list, writes the CBOM and merges it into an existing
+//! CycloneDX document; `examples/scale.rs` scans thousands of loopback targets.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cbom;
+mod error;
+pub mod probe;
+mod scan;
+mod target;
+
+pub use error::{Failure, FailureKind};
+pub use scan::{
+    browser_offer, Accepted, CertInfo, Class, ErrorInfo, Flow, GroupKind, GroupProbe, Probe,
+    ProbeResult, ScanReport, Scanner, Status, TargetResult, SCHEMA_VERSION,
+};
+pub use target::Target;

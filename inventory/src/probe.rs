@@ -1,0 +1,566 @@
+//! One TLS handshake against an endpoint (a "probe"): the client configuration that
+//! offers exactly the groups under test, a certificate verifier that records the web
+//! PKI verdict without enforcing it, and the handshake over a TCP socket with timeouts.
+//!
+//! [`Scanner`](crate::Scanner) is built on these; use them directly to run a
+//! handshake of your own (the `pqhkex connect` command does).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use pqhkex_inventory::{probe, Target};
+//!
+//! let provider = Arc::new(rustls::crypto::ring::default_provider());
+//! let target = Target::parse("example.com:443")?;
+//! let roots = probe::root_store(None)?;
+//! let verifier = probe::Recording::new(probe::webpki_verifier(roots, &provider)?, true);
+//! let groups = [&pqhkex::groups::X25519MLKEM768];
+//! let config = probe::client_config(&provider, &groups, probe::versions_for(&groups), verifier.clone())?;
+//! let hs = probe::handshake(
+//!     &target.input,
+//!     target.resolve()?,
+//!     target.server_name(None)?,
+//!     config,
+//!     &verifier,
+//!     Duration::from_secs(5),
+//! ).map_err(|e| e.failure)?;
+//! println!("{}", hs.report);
+//! # Ok::<(), pqhkex_inventory::Failure>(())
+//! ```
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pqhkex::{ConnectionReport, Group};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, ProtocolVersion, RootCertStore,
+    SignatureScheme, SupportedProtocolVersion,
+};
+
+use crate::Failure;
+
+/// Loads PEM certificates into a root store; `None` gives the built-in web PKI roots
+/// (Mozilla's, from `webpki-roots`).
+///
+/// ```
+/// let roots = pqhkex_inventory::probe::root_store(None)?;
+/// assert!(roots.len() > 100);
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn root_store(ca: Option<&Path>) -> Result<RootCertStore, Failure> {
+    let mut roots = RootCertStore::empty();
+    match ca {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?;
+            let (added, _ignored) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(Failure::Other(format!(
+                    "{} contains no usable CA certificate",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(roots)
+}
+
+/// The web PKI verifier for a root store, with the signature algorithms of `provider`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pqhkex_inventory::probe;
+///
+/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let verifier = probe::webpki_verifier(probe::root_store(None)?, &provider)?;
+/// # let _ = verifier;
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn webpki_verifier(
+    roots: RootCertStore,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, Failure> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot build the certificate verifier: {e}")))
+}
+
+/// A certificate verifier that records the web PKI verdict and, unless `enforce`,
+/// accepts the certificate anyway. Handshake signatures are always verified.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pqhkex_inventory::probe::{self, Recording};
+///
+/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let report_only = Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+/// assert_eq!(report_only.verdict(), None); // nothing seen yet
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+#[derive(Debug)]
+pub struct Recording {
+    inner: Arc<WebPkiServerVerifier>,
+    enforce: bool,
+    verdict: Mutex<Option<Result<(), String>>>,
+}
+
+impl Recording {
+    /// Wraps `inner`; with `enforce` an untrusted certificate fails the handshake.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pqhkex_inventory::probe::{self, Recording};
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let strict = Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, true);
+    /// # let _ = strict;
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn new(inner: Arc<WebPkiServerVerifier>, enforce: bool) -> Arc<Self> {
+        Arc::new(Recording {
+            inner,
+            enforce,
+            verdict: Mutex::new(None),
+        })
+    }
+
+    /// The recorded verdict, once the certificate was seen: `Ok(())` if it chains to
+    /// the roots, else why not.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pqhkex_inventory::probe::{self, Recording};
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let r = Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+    /// assert!(r.verdict().is_none());
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn verdict(&self) -> Option<Result<(), String>> {
+        self.verdict.lock().map(|v| v.clone()).unwrap_or(None)
+    }
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let result = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        if let Ok(mut v) = self.verdict.lock() {
+            *v = Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        }
+        match result {
+            Err(e) if self.enforce => Err(e),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// TLS 1.3 only.
+///
+/// ```
+/// assert_eq!(pqhkex_inventory::probe::TLS13.len(), 1);
+/// ```
+pub static TLS13: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
+/// TLS 1.2 only.
+///
+/// ```
+/// assert_eq!(pqhkex_inventory::probe::TLS12[0].version, rustls::ProtocolVersion::TLSv1_2);
+/// ```
+pub static TLS12: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
+/// TLS 1.3 and 1.2.
+///
+/// ```
+/// assert_eq!(pqhkex_inventory::probe::TLS13_AND_12.len(), 2);
+/// ```
+pub static TLS13_AND_12: &[&SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
+
+/// The protocol versions that can use `groups`: TLS 1.3 only unless some group is
+/// classical (post-quantum groups are TLS 1.3 only).
+///
+/// ```
+/// use pqhkex::groups::{X25519, X25519MLKEM768};
+/// use pqhkex_inventory::probe::{versions_for, TLS13, TLS13_AND_12};
+///
+/// assert_eq!(versions_for(&[&X25519MLKEM768]).len(), TLS13.len());
+/// assert_eq!(versions_for(&[&X25519MLKEM768, &X25519]).len(), TLS13_AND_12.len());
+/// ```
+pub fn versions_for(groups: &[&Group]) -> &'static [&'static SupportedProtocolVersion] {
+    if groups.iter().any(|g| g.tls12_allowed()) {
+        TLS13_AND_12
+    } else {
+        TLS13
+    }
+}
+
+/// A client configuration on `provider` (its cipher suites, signature checks and RNG)
+/// offering exactly `groups`, pqhkex's implementations, in that order (the first one,
+/// and for a hybrid its classical component's stand-alone group if listed, get key
+/// shares). No session resumption: each probe stands alone.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pqhkex_inventory::probe;
+///
+/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let verifier = probe::Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+/// let groups = [&pqhkex::groups::MLKEM1024];
+/// let config = probe::client_config(&provider, &groups, probe::TLS13, verifier)?;
+/// assert_eq!(config.crypto_provider().kx_groups.len(), 1);
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn client_config(
+    provider: &CryptoProvider,
+    groups: &[&'static Group],
+    versions: &[&'static SupportedProtocolVersion],
+    verifier: Arc<Recording>,
+) -> Result<Arc<ClientConfig>, Failure> {
+    let kx = groups.iter().map(|g| pqhkex::rustls::kx_group(g)).collect();
+    client_config_kx(provider, kx, versions, verifier)
+}
+
+/// Like [`client_config`], from rustls key-exchange groups (e.g. to put a GREASE group
+/// first).
+///
+/// ```
+/// use std::sync::Arc;
+/// use pqhkex_inventory::probe;
+///
+/// let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// let verifier = probe::Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+/// let kx = vec![pqhkex::rustls::kx_group(&pqhkex::groups::X25519)];
+/// let config = probe::client_config_kx(&provider, kx, probe::TLS13_AND_12, verifier)?;
+/// # let _ = config;
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn client_config_kx(
+    provider: &CryptoProvider,
+    kx_groups: Vec<&'static dyn SupportedKxGroup>,
+    versions: &[&'static SupportedProtocolVersion],
+    verifier: Arc<Recording>,
+) -> Result<Arc<ClientConfig>, Failure> {
+    let provider = CryptoProvider {
+        kx_groups,
+        ..provider.clone()
+    };
+    let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(versions)?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    // Each probe must stand alone: no session resumption, no remembered group hint.
+    config.resumption = Resumption::disabled();
+    Ok(Arc::new(config))
+}
+
+/// A socket that counts the bytes the peer sent.
+struct Counted<'a> {
+    sock: &'a mut TcpStream,
+    received: u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.sock.read(buf)?;
+        self.received += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sock.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
+    }
+}
+
+/// What one successful handshake showed.
+///
+/// ```no_run
+/// # fn show(hs: pqhkex_inventory::probe::Handshake) {
+/// println!("{} in {:?}, certificate {:?}", hs.report, hs.elapsed, hs.certificate);
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Handshake {
+    /// The negotiated group, protocol version and cipher suite.
+    pub report: ConnectionReport,
+    /// Subject of the peer's end-entity certificate (RFC 4514-style), if parsable.
+    pub subject: Option<String>,
+    /// Issuer of the peer's end-entity certificate.
+    pub issuer: Option<String>,
+    /// The web PKI verdict on the certificate (see [`Recording::verdict`]).
+    pub certificate: Option<Result<(), String>>,
+    /// From connecting to the end of the handshake.
+    pub elapsed: Duration,
+}
+
+/// A failed handshake: its classification and, if rustls raised it, the TLS error.
+///
+/// ```
+/// use pqhkex_inventory::{probe::ProbeError, Failure};
+///
+/// let e = ProbeError::from(Failure::Timeout("slow".into()));
+/// assert!(e.tls.is_none());
+/// ```
+#[derive(Debug)]
+pub struct ProbeError {
+    /// What went wrong, classified.
+    pub failure: Failure,
+    /// The rustls error behind it, if any (to explain a policy refusal, for example).
+    pub tls: Option<rustls::Error>,
+}
+
+impl From<Failure> for ProbeError {
+    fn from(failure: Failure) -> Self {
+        ProbeError { failure, tls: None }
+    }
+}
+
+fn probe_error(label: &str, e: &io::Error, received: u64) -> ProbeError {
+    ProbeError {
+        failure: Failure::from_handshake(label, e, received),
+        tls: e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<rustls::Error>())
+            .cloned(),
+    }
+}
+
+/// Connects to `addr` and runs one TLS handshake with `config`, then closes cleanly
+/// (close_notify both ways). `label` names the target in error messages; `timeout`
+/// bounds connecting and each read or write.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use std::time::Duration;
+/// # use pqhkex_inventory::{probe, Target};
+/// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// # let verifier = probe::Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+/// # let config = probe::client_config(&provider, &[&pqhkex::groups::X25519MLKEM768], probe::TLS13, verifier.clone())?;
+/// let t = Target::parse("example.com")?;
+/// match probe::handshake(&t.input, t.resolve()?, t.server_name(None)?, config, &verifier, Duration::from_secs(5)) {
+///     Ok(hs) => println!("post-quantum: {}", hs.report.post_quantum),
+///     Err(e) => println!("{} (exit code {})", e.failure, e.failure.exit_code()),
+/// }
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn handshake(
+    label: &str,
+    addr: SocketAddr,
+    server_name: ServerName<'static>,
+    config: Arc<ClientConfig>,
+    verifier: &Recording,
+    timeout: Duration,
+) -> Result<Handshake, ProbeError> {
+    let started = Instant::now();
+    let mut sock =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::from_connect(label, &e))?;
+    sock.set_read_timeout(Some(timeout))
+        .and_then(|()| sock.set_write_timeout(Some(timeout)))
+        .map_err(|e| Failure::Other(format!("socket setup: {e}")))?;
+    let _ = sock.set_nodelay(true);
+    let mut conn = ClientConnection::new(config, server_name)
+        .map_err(|e| Failure::Other(format!("cannot start the TLS client: {e}")))?;
+    let mut io = Counted {
+        sock: &mut sock,
+        received: 0,
+    };
+    while conn.is_handshaking() {
+        match conn.complete_io(&mut io) {
+            Ok((0, 0)) if conn.is_handshaking() => {
+                let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+                return Err(probe_error(label, &eof, io.received));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(probe_error(label, &e, io.received)),
+        }
+    }
+    let elapsed = started.elapsed();
+    let report = ConnectionReport::from_connection(&conn);
+    let (subject, issuer) = conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|der| names(der))
+        .unwrap_or((None, None));
+
+    // Close cleanly (close_notify both ways), so that the server sees a complete
+    // connection; wait briefly for its answer.
+    conn.send_close_notify();
+    let _ = io
+        .sock
+        .set_read_timeout(Some(timeout.min(Duration::from_secs(2))));
+    let mut stream = rustls::Stream::new(&mut conn, &mut io);
+    let mut sink = [0u8; 2048];
+    let _ = stream.flush();
+    while let Ok(n) = stream.read(&mut sink) {
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(Handshake {
+        report,
+        subject,
+        issuer,
+        certificate: verifier.verdict(),
+        elapsed,
+    })
+}
+
+/// Subject and issuer of a DER certificate.
+fn names(der: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
+    match x509_parser::parse_x509_certificate(der.as_ref()) {
+        Ok((_, cert)) => (
+            Some(cert.subject().to_string()),
+            Some(cert.issuer().to_string()),
+        ),
+        Err(_) => (None, None),
+    }
+}
+
+/// A protocol version as people write it (`TLS 1.3`), the inverse of
+/// [`parse_version`].
+///
+/// ```
+/// use pqhkex_inventory::probe::version_name;
+///
+/// assert_eq!(version_name(rustls::ProtocolVersion::TLSv1_3), "TLS 1.3");
+/// ```
+pub fn version_name(v: ProtocolVersion) -> String {
+    match v {
+        ProtocolVersion::TLSv1_3 => "TLS 1.3".into(),
+        ProtocolVersion::TLSv1_2 => "TLS 1.2".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The protocol version [`version_name`] names (TLS 1.2 and 1.3; `None` otherwise).
+///
+/// ```
+/// use pqhkex_inventory::probe::parse_version;
+///
+/// assert_eq!(parse_version("TLS 1.2"), Some(rustls::ProtocolVersion::TLSv1_2));
+/// assert_eq!(parse_version("SSLv3"), None);
+/// ```
+pub fn parse_version(name: &str) -> Option<ProtocolVersion> {
+    match name {
+        "TLS 1.3" => Some(ProtocolVersion::TLSv1_3),
+        "TLS 1.2" => Some(ProtocolVersion::TLSv1_2),
+        _ => None,
+    }
+}
+
+/// A cipher suite's IANA name (rustls spells TLS 1.3 suites `TLS13_…`).
+///
+/// ```
+/// use pqhkex_inventory::probe::suite_name;
+///
+/// assert_eq!(suite_name(rustls::CipherSuite::TLS13_AES_128_GCM_SHA256), "TLS_AES_128_GCM_SHA256");
+/// ```
+pub fn suite_name(s: rustls::CipherSuite) -> String {
+    let name = format!("{s:?}");
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name,
+    }
+}
+
+/// The cipher suites a probe can negotiate with rustls's providers (every TLS 1.3
+/// suite and the TLS 1.2 ECDHE suites), for [`parse_suite`].
+const KNOWN_SUITES: &[rustls::CipherSuite] = {
+    use rustls::CipherSuite as C;
+    &[
+        C::TLS13_AES_128_GCM_SHA256,
+        C::TLS13_AES_256_GCM_SHA384,
+        C::TLS13_CHACHA20_POLY1305_SHA256,
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+};
+
+/// The cipher suite [`suite_name`] names, among those a probe can negotiate.
+///
+/// ```
+/// use pqhkex_inventory::probe::parse_suite;
+///
+/// let s = parse_suite("TLS_AES_256_GCM_SHA384").unwrap();
+/// assert_eq!(u16::from(s), 0x1302);
+/// assert!(parse_suite("TLS_NULL_WITH_NULL_NULL").is_none());
+/// ```
+pub fn parse_suite(name: &str) -> Option<rustls::CipherSuite> {
+    KNOWN_SUITES
+        .iter()
+        .copied()
+        .find(|s| suite_name(*s) == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in KNOWN_SUITES {
+            assert_eq!(parse_suite(&suite_name(*s)), Some(*s));
+        }
+        for v in [ProtocolVersion::TLSv1_2, ProtocolVersion::TLSv1_3] {
+            assert_eq!(parse_version(&version_name(v)), Some(v));
+        }
+    }
+
+    /// Every suite rustls's providers can negotiate has a name [`parse_suite`] knows.
+    #[test]
+    fn every_provider_suite_is_known() {
+        for s in rustls::crypto::ring::default_provider().cipher_suites {
+            assert!(parse_suite(&suite_name(s.suite())).is_some(), "{s:?}");
+        }
+    }
+}
