@@ -16,6 +16,10 @@ for f in $features; do
     cargo clippy -q -p pqhkex --lib --no-default-features --features "$f" -- -D warnings
 done
 
-echo "consumer crate: rustls + hyper-rustls at their defaults, pqhkex at its defaults"
+echo "pqhkex-inventory: no features, then legacy-kyber"
+cargo clippy -q -p pqhkex-inventory --lib -- -D warnings
+cargo clippy -q -p pqhkex-inventory --lib --features legacy-kyber -- -D warnings
+
+echo "consumer crate: rustls + hyper-rustls at their defaults, pqhkex and pqhkex-inventory at theirs"
 # Its own workspace and lock file; the shared target directory keeps aws-lc built once.
 cargo run -q --manifest-path tests/consumer-defaults/Cargo.toml

@@ -3,4 +3,5 @@
 # (where feature-gated items such as `hazmat` are absent) and with all of them.
 set -euo pipefail
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pqhkex
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pqhkex-inventory
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features

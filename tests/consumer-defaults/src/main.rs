@@ -67,5 +67,18 @@ fn main() {
     assert!(report.post_quantum, "{report:?}");
     assert_eq!(report.group_code, Some(0x11ec), "{report:?}");
     println!("pqhkex client -> default-provider rustls server: {report}");
+
+    // 4. pqhkex-inventory at its defaults, on the user's provider: it switches on no
+    //    rustls provider either (steps 1 and 2 would have panicked), and it scans.
+    let scanner = pqhkex_inventory::Scanner::new(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .expect("scanner on the user's provider");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let r = scanner.scan_target(&pqhkex_inventory::Target::parse(&closed.to_string()).unwrap());
+    assert_eq!(r.classification, pqhkex_inventory::Class::Unreachable, "{r:?}");
+    println!("pqhkex-inventory scanner on the user's provider: {} {}", r.target, r.classification);
     println!("consumer-defaults: all ok");
 }
