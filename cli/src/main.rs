@@ -182,7 +182,7 @@ struct ConnectArgs {
 
 #[derive(clap::Args, Debug)]
 struct ScanArgs {
-    /// Targets, HOST:PORT (or HOST, port 443).
+    /// Targets: HOST:PORT, HOST (port 443), https://HOST[:PORT]/… or tls://HOST[:PORT].
     targets: Vec<String>,
     /// Read more targets from this file: one per line, `#` starts a comment.
     #[arg(long, visible_alias = "targets")]
@@ -207,6 +207,11 @@ struct ScanArgs {
     /// whether the server asks for it by HelloRetryRequest.
     #[arg(long)]
     hrr: bool,
+    /// Skip the split-ClientHello check (the browser-like post-quantum ClientHello sent
+    /// again in two TCP segments 50 ms apart, and across TLS records of at most 512
+    /// bytes, to find servers and middleboxes that only read it in one piece).
+    #[arg(long)]
+    no_split_check: bool,
     /// Restrict the per-group probes to these groups (default: every group).
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,

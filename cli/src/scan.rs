@@ -87,11 +87,26 @@ fn print_table(results: &[TargetResult]) {
                     String::new()
                 }
             );
-            let text = |p: &Probe| match p.result {
-                ProbeResult::Accepted => "accepted".to_string(),
-                ProbeResult::HelloRetryRequest => "accepted after HelloRetryRequest".into(),
-                ProbeResult::Rejected => "rejected".into(),
-                ProbeResult::Error => format!("error: {}", p.detail.as_deref().unwrap_or_default()),
+            let text = |p: &Probe| {
+                // A classical group re-offered next to the curve of a TLS 1.2 server's
+                // ECDSA certificate.
+                let with = match p.offered.get(1) {
+                    Some(curve) if p.offered.len() == 2 => {
+                        format!(" (offered with {curve}, which its TLS 1.2 certificate needs)")
+                    }
+                    _ => String::new(),
+                };
+                let detail = p.detail.as_deref().unwrap_or_default();
+                match p.result {
+                    ProbeResult::Accepted => format!("accepted{with}"),
+                    ProbeResult::HelloRetryRequest => {
+                        format!("accepted after HelloRetryRequest{with}")
+                    }
+                    ProbeResult::Rejected => "rejected".into(),
+                    ProbeResult::Error => format!("error: {detail}"),
+                    ProbeResult::Undetermined => format!("undetermined: {detail}"),
+                    _ => format!("{:?}: {detail}", p.result),
+                }
             };
             for g in &r.groups {
                 let hrr = match &g.without_key_share {
@@ -111,6 +126,22 @@ fn print_table(results: &[TargetResult]) {
                     text(&g.probe)
                 );
             }
+        }
+        if let Some(split) = &r.client_hello_split {
+            let how = |p: &Probe| {
+                if p.result.is_accepted() {
+                    "completes".to_string()
+                } else {
+                    format!("FAILS ({})", p.detail.as_deref().unwrap_or_default())
+                }
+            };
+            let _ = writeln!(
+                out,
+                "  split ClientHello: {}: in two TCP segments {}, across TLS records {}",
+                if split.passed { "passed" } else { "FAILED" },
+                how(&split.tcp_segments),
+                how(&split.tls_records)
+            );
         }
         if let Some(c) = &r.certificate {
             let _ = writeln!(
@@ -147,6 +178,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         .roots(probe::root_store(args.ca.as_deref())?)?
         .groups(&probe_groups)
         .hello_retry_probes(args.hrr)
+        .client_hello_split_checks(!args.no_split_check)
         .timeout(timeout)
         .concurrency(usize::from(args.concurrency));
 

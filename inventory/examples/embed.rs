@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Class::PqOnly | Class::PqAndClassical => "post-quantum: OK",
             Class::ClassicalOnly | Class::Tls12Only => "classical: migrate",
             Class::NoCommonGroup | Class::Unreachable => "not scanned",
+            _ => "see the classification",
         };
         println!("{:<22} {:<17} {verdict}", r.target, r.classification);
         if let Some(e) = &r.error {

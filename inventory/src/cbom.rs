@@ -217,6 +217,12 @@ fn protocol_component(r: &TargetResult, groups: &[&'static Group]) -> Value {
     if let Some(g) = default.and_then(|d| d.group.as_ref()) {
         props.push(prop("browser-offer-group", g));
     }
+    if let Some(split) = &r.client_hello_split {
+        props.push(prop(
+            "split-client-hello",
+            if split.passed { "passed" } else { "failed" },
+        ));
+    }
     for p in &r.groups {
         props.push(prop(
             &format!("probe:{}", p.name),

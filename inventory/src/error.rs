@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(f.exit_code(), 4);
 /// assert_eq!(f.to_string(), "example.com:443 did not answer");
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// Anything else (file I/O, invalid PEM, …). Exit code 1.
@@ -47,6 +48,7 @@ pub enum Failure {
 /// assert_eq!(serde_json::to_string(&FailureKind::Tls12Only)?, "\"tls12-only\"");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureKind {

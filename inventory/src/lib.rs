@@ -51,6 +51,7 @@ mod target;
 pub use error::{Failure, FailureKind};
 pub use scan::{
     browser_offer, Accepted, CertInfo, Class, ErrorInfo, Flow, GroupKind, GroupProbe, Probe,
-    ProbeResult, ScanReport, Scanner, Status, TargetResult, SCHEMA_VERSION,
+    ProbeResult, ScanReport, Scanner, SplitCheck, Status, TargetResult, SCHEMA_VERSION,
+    SPLIT_PAUSE, SPLIT_RECORD_SIZE,
 };
 pub use target::Target;

@@ -295,10 +295,12 @@ pub fn client_config_kx(
     Ok(Arc::new(config))
 }
 
-/// A socket that counts the bytes the peer sent.
+/// A socket that counts the bytes the peer sent and, if asked, splits the first write
+/// (the ClientHello) in two TCP segments.
 struct Counted<'a> {
     sock: &'a mut TcpStream,
     received: u64,
+    split_first_write: Option<Duration>,
 }
 
 impl Read for Counted<'_> {
@@ -311,7 +313,17 @@ impl Read for Counted<'_> {
 
 impl Write for Counted<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.sock.write(buf)
+        match self.split_first_write.take() {
+            // Half of the first flight now (TCP_NODELAY is set, so it leaves as its own
+            // segment), the rest after the pause: rustls writes the remainder next.
+            Some(pause) if buf.len() > 1 => {
+                let n = self.sock.write(&buf[..buf.len() / 2])?;
+                self.sock.flush()?;
+                std::thread::sleep(pause);
+                Ok(n)
+            }
+            _ => self.sock.write(buf),
+        }
     }
     fn flush(&mut self) -> io::Result<()> {
         self.sock.flush()
@@ -335,8 +347,34 @@ pub struct Handshake {
     pub issuer: Option<String>,
     /// The web PKI verdict on the certificate (see [`Recording::verdict`]).
     pub certificate: Option<Result<(), String>>,
+    /// The TLS group of the curve of the end-entity certificate's key, for an ECDSA
+    /// key on P-256 or P-384 (`None` for other keys): a TLS 1.2 server can only use it
+    /// with a client that lists that curve in supported_groups (RFC 8422 §5.1.1, §5.3).
+    pub certificate_curve: Option<&'static Group>,
     /// From connecting to the end of the handshake.
     pub elapsed: Duration,
+}
+
+/// How [`handshake_with`] writes the ClientHello.
+///
+/// ```
+/// use std::time::Duration;
+/// use pqhkex_inventory::probe::Delivery;
+///
+/// let split = Delivery::TcpSegments { pause: Duration::from_millis(50) };
+/// assert_ne!(split, Delivery::Whole);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// In one write, as every client does.
+    Whole,
+    /// In two TCP segments (half of the first flight, then the rest after `pause`),
+    /// as a large post-quantum ClientHello arrives on a path with a small MTU. A server
+    /// or middlebox that handles only a ClientHello read in one piece fails it.
+    TcpSegments {
+        /// The pause between the two segments.
+        pause: Duration,
+    },
 }
 
 /// A failed handshake: its classification and, if rustls raised it, the TLS error.
@@ -373,7 +411,8 @@ fn probe_error(label: &str, e: &io::Error, received: u64) -> ProbeError {
 
 /// Connects to `addr` and runs one TLS handshake with `config`, then closes cleanly
 /// (close_notify both ways). `label` names the target in error messages; `timeout`
-/// bounds connecting and each read or write.
+/// bounds connecting and each read or write. Same as [`handshake_with`] and
+/// [`Delivery::Whole`].
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -397,6 +436,41 @@ pub fn handshake(
     verifier: &Recording,
     timeout: Duration,
 ) -> Result<Handshake, ProbeError> {
+    handshake_with(
+        label,
+        addr,
+        server_name,
+        config,
+        verifier,
+        timeout,
+        Delivery::Whole,
+    )
+}
+
+/// [`handshake`], with the ClientHello written as `delivery` says. (To fragment it
+/// across TLS records instead, set the configuration's `max_fragment_size`.)
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use std::time::Duration;
+/// # use pqhkex_inventory::{probe::{self, Delivery}, Target};
+/// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// # let verifier = probe::Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+/// # let config = probe::client_config(&provider, &[&pqhkex::groups::X25519MLKEM768], probe::TLS13, verifier.clone())?;
+/// let t = Target::parse("example.com")?;
+/// let split = Delivery::TcpSegments { pause: Duration::from_millis(50) };
+/// let ok = probe::handshake_with(&t.input, t.resolve()?, t.server_name(None)?, config, &verifier, Duration::from_secs(5), split).is_ok();
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn handshake_with(
+    label: &str,
+    addr: SocketAddr,
+    server_name: ServerName<'static>,
+    config: Arc<ClientConfig>,
+    verifier: &Recording,
+    timeout: Duration,
+    delivery: Delivery,
+) -> Result<Handshake, ProbeError> {
     let started = Instant::now();
     let mut sock =
         TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::from_connect(label, &e))?;
@@ -409,6 +483,10 @@ pub fn handshake(
     let mut io = Counted {
         sock: &mut sock,
         received: 0,
+        split_first_write: match delivery {
+            Delivery::Whole => None,
+            Delivery::TcpSegments { pause } => Some(pause),
+        },
     };
     while conn.is_handshaking() {
         match conn.complete_io(&mut io) {
@@ -422,11 +500,11 @@ pub fn handshake(
     }
     let elapsed = started.elapsed();
     let report = ConnectionReport::from_connection(&conn);
-    let (subject, issuer) = conn
+    let (subject, issuer, certificate_curve) = conn
         .peer_certificates()
         .and_then(|c| c.first())
         .map(|der| names(der))
-        .unwrap_or((None, None));
+        .unwrap_or((None, None, None));
 
     // Close cleanly (close_notify both ways), so that the server sees a complete
     // connection; wait briefly for its answer.
@@ -447,18 +525,37 @@ pub fn handshake(
         subject,
         issuer,
         certificate: verifier.verdict(),
+        certificate_curve,
         elapsed,
     })
 }
 
-/// Subject and issuer of a DER certificate.
-fn names(der: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
+/// Subject, issuer and (for an ECDSA key on P-256 or P-384) key curve of a DER
+/// certificate.
+fn names(der: &CertificateDer<'_>) -> (Option<String>, Option<String>, Option<&'static Group>) {
+    use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384};
     match x509_parser::parse_x509_certificate(der.as_ref()) {
-        Ok((_, cert)) => (
-            Some(cert.subject().to_string()),
-            Some(cert.issuer().to_string()),
-        ),
-        Err(_) => (None, None),
+        Ok((_, cert)) => {
+            let spki = cert.public_key();
+            let curve = (spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY)
+                .then(|| spki.algorithm.parameters.as_ref()?.as_oid().ok())
+                .flatten()
+                .and_then(|oid| {
+                    if oid == OID_EC_P256 {
+                        Some(&pqhkex::groups::SECP256R1)
+                    } else if oid == OID_NIST_EC_P384 {
+                        Some(&pqhkex::groups::SECP384R1)
+                    } else {
+                        None
+                    }
+                });
+            (
+                Some(cert.subject().to_string()),
+                Some(cert.issuer().to_string()),
+                curve,
+            )
+        }
+        Err(_) => (None, None, None),
     }
 }
 

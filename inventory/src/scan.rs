@@ -20,7 +20,7 @@ use rustls::crypto::{ActiveKeyExchange, CryptoProvider, SharedSecret, SupportedK
 use rustls::{ProtocolVersion, RootCertStore};
 use serde::{Deserialize, Serialize};
 
-use crate::probe::{self, Handshake, Recording};
+use crate::probe::{self, Delivery, Handshake, Recording};
 use crate::{Failure, FailureKind, Target};
 
 /// The `schema_version` of the scan JSON this crate writes
@@ -94,6 +94,7 @@ static GREASE: &dyn SupportedKxGroup = &Grease;
 /// assert!(ProbeResult::HelloRetryRequest.is_accepted());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProbeResult {
@@ -105,6 +106,10 @@ pub enum ProbeResult {
     Rejected,
     /// The probe could not be completed (timeout, connection lost, time budget spent).
     Error,
+    /// The probe cannot tell: e.g. a TLS 1.2 server refused the group offered alone
+    /// because its ECDSA certificate's curve was not offered, and offered next to that
+    /// curve it chose the curve. `detail` says why.
+    Undetermined,
 }
 
 impl ProbeResult {
@@ -391,6 +396,56 @@ impl From<&Failure> for ErrorInfo {
     }
 }
 
+/// Does the endpoint complete a handshake when its post-quantum ClientHello arrives in
+/// pieces (JSON `client_hello_split`)? A ClientHello with a 1216-byte ML-KEM share no
+/// longer fits one packet; servers and middleboxes that only handle a ClientHello read
+/// in one piece broke when browsers turned post-quantum on.
+///
+/// ```
+/// # fn show(r: &pqhkex_inventory::TargetResult) {
+/// if let Some(split) = &r.client_hello_split {
+///     println!("split ClientHello: {}", if split.passed { "passed" } else { "FAILED" });
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitCheck {
+    /// Whether both probes completed.
+    pub passed: bool,
+    /// The browser-like offer with the ClientHello written in two TCP segments,
+    /// [`SPLIT_PAUSE`] apart.
+    pub tcp_segments: Probe,
+    /// The browser-like offer with the ClientHello fragmented across TLS records of at
+    /// most [`SPLIT_RECORD_SIZE`] bytes.
+    pub tls_records: Probe,
+}
+
+/// The pause between the two TCP segments of the [`SplitCheck`] ClientHello.
+///
+/// ```
+/// assert_eq!(pqhkex_inventory::SPLIT_PAUSE.as_millis(), 50);
+/// ```
+pub const SPLIT_PAUSE: Duration = Duration::from_millis(50);
+
+/// The largest TLS record plaintext of the fragmented [`SplitCheck`] ClientHello (the
+/// browser-like offer's, about 1.5 KB, becomes three or four records).
+///
+/// ```
+/// assert_eq!(pqhkex_inventory::SPLIT_RECORD_SIZE, 512);
+/// ```
+pub const SPLIT_RECORD_SIZE: usize = 512;
+
+/// How one probe's ClientHello is shaped.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    /// A GREASE group holds the only key share.
+    without_share: bool,
+    /// Two TCP segments instead of one write.
+    split_segments: bool,
+    /// Records of at most this many bytes.
+    max_fragment: Option<usize>,
+}
+
 /// An endpoint's classification (JSON `classification`).
 ///
 /// ```
@@ -399,6 +454,7 @@ impl From<&Failure> for ErrorInfo {
 /// assert_eq!(Class::PqAndClassical.to_string(), "pq-and-classical");
 /// assert!(Class::PqOnly.accepts_post_quantum());
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
@@ -496,6 +552,10 @@ pub struct TargetResult {
     pub groups: Vec<GroupProbe>,
     /// The certificate seen.
     pub certificate: Option<CertInfo>,
+    /// Whether a split post-quantum ClientHello still completes (absent when the
+    /// check was off or the browser-like offer itself failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_hello_split: Option<SplitCheck>,
 }
 
 impl TargetResult {
@@ -520,6 +580,7 @@ impl TargetResult {
             accepted: Accepted::default(),
             groups: Vec::new(),
             certificate: None,
+            client_hello_split: None,
         }
     }
 
@@ -616,8 +677,9 @@ impl ScanReport {
 ///
 /// The probes run on `provider`'s cipher suites, signature checks and RNG, with
 /// pqhkex's key-exchange groups; no rustls provider feature is switched on here.
-/// Defaults: every group of pqhkex's table, no HelloRetryRequest probes, the web PKI
-/// roots, 5 s per connect or read, no per-target budget, 8 targets at once.
+/// Defaults: every group of pqhkex's table, no HelloRetryRequest probes, the split
+/// ClientHello checks on, the web PKI roots, 5 s per connect or read, no per-target
+/// budget, 8 targets at once.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -642,6 +704,7 @@ pub struct Scanner {
     timeout: Duration,
     budget: Option<Duration>,
     concurrency: usize,
+    split_checks: bool,
 }
 
 /// What the per-target time budget leaves for the next probe.
@@ -684,6 +747,7 @@ impl Scanner {
             timeout: Duration::from_secs(5),
             budget: None,
             concurrency: 8,
+            split_checks: true,
         })
     }
 
@@ -740,6 +804,20 @@ impl Scanner {
         self
     }
 
+    /// Whether to run the [`SplitCheck`] (two more handshakes per target; default on).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let scanner = pqhkex_inventory::Scanner::new(provider)?.client_hello_split_checks(false);
+    /// # let _ = scanner;
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn client_hello_split_checks(mut self, on: bool) -> Scanner {
+        self.split_checks = on;
+        self
+    }
+
     /// How long to wait for connecting and for each read or write (default 5 s).
     ///
     /// ```
@@ -786,14 +864,13 @@ impl Scanner {
         self
     }
 
-    /// One handshake offering `offered` (after a GREASE group holding the only key
-    /// share, if `without_share`).
+    /// One handshake offering `offered`, with the ClientHello shaped as `shape` says.
     fn probe_once(
         &self,
         target: &Target,
         addr: SocketAddr,
         offered: &[&'static Group],
-        without_share: bool,
+        shape: Shape,
         budget: &Budget,
     ) -> (Probe, Option<Handshake>, Option<Failure>) {
         let Some(timeout) = budget.next() else {
@@ -808,7 +885,7 @@ impl Scanner {
         let recording = Recording::new(self.verifier.clone(), false);
         let mut kx: Vec<&'static dyn SupportedKxGroup> = Vec::new();
         let mut versions = probe::versions_for(offered);
-        if without_share {
+        if shape.without_share {
             kx.push(GREASE);
             versions = probe::TLS13;
         }
@@ -817,9 +894,27 @@ impl Scanner {
             .server_name(None)
             .map_err(probe::ProbeError::from)
             .and_then(|name| {
-                let config =
+                let mut config =
                     probe::client_config_kx(&self.provider, kx, versions, recording.clone())?;
-                probe::handshake(&target.input, addr, name, config, &recording, timeout)
+                if shape.max_fragment.is_some() {
+                    let mut c = (*config).clone();
+                    c.max_fragment_size = shape.max_fragment;
+                    config = Arc::new(c);
+                }
+                let delivery = if shape.split_segments {
+                    Delivery::TcpSegments { pause: SPLIT_PAUSE }
+                } else {
+                    Delivery::Whole
+                };
+                probe::handshake_with(
+                    &target.input,
+                    addr,
+                    name,
+                    config,
+                    &recording,
+                    timeout,
+                    delivery,
+                )
             });
         match outcome {
             Ok(hs) => {
@@ -881,18 +976,38 @@ impl Scanner {
             io_timeout: self.timeout,
         };
         let (default_offer, default_hs, default_err) =
-            self.probe_once(target, addr, &browser_offer(), false, &budget);
+            self.probe_once(target, addr, &browser_offer(), Shape::default(), &budget);
         if let Some(f) = default_err.filter(|f| f.is_connection_level()) {
             return TargetResult::unreachable(&target.input, Some(addr.to_string()), &f);
         }
+        // A TLS 1.2 server with an ECDSA certificate needs the certificate's curve in
+        // supported_groups (RFC 8422 §5.1.1): a classical group offered alone can be
+        // refused for that reason alone.
+        let tls12_curve = default_hs
+            .as_ref()
+            .filter(|_| default_offer.protocol_version() == Some(ProtocolVersion::TLSv1_2))
+            .and_then(|hs| hs.certificate_curve);
         let mut first_hs = default_hs;
         let mut groups = Vec::new();
         let mut accepted = Accepted::default();
         for g in &self.groups {
-            let (probe, hs, _) = self.probe_once(target, addr, &[*g], false, &budget);
-            let without_key_share = self
-                .hrr
-                .then(|| self.probe_once(target, addr, &[*g], true, &budget).0);
+            let (mut probe, mut hs, _) =
+                self.probe_once(target, addr, &[*g], Shape::default(), &budget);
+            if let Some(curve) = tls12_curve.filter(|c| {
+                probe.result == ProbeResult::Rejected && g.tls12_allowed() && c.code != g.code
+            }) {
+                let (again, again_hs, _) =
+                    self.probe_once(target, addr, &[*g, curve], Shape::default(), &budget);
+                probe = with_certificate_curve(g, curve, probe, again);
+                hs = hs.or(again_hs);
+            }
+            let without_key_share = self.hrr.then(|| {
+                let shape = Shape {
+                    without_share: true,
+                    ..Shape::default()
+                };
+                self.probe_once(target, addr, &[*g], shape, &budget).0
+            });
             let gp = GroupProbe {
                 name: g.name.to_string(),
                 code: format!("0x{:04x}", g.code),
@@ -929,6 +1044,26 @@ impl Scanner {
             (false, false, true) => Class::ClassicalOnly,
             (false, false, false) => Class::NoCommonGroup,
         };
+        let client_hello_split =
+            (self.split_checks && default_offer.result.is_accepted()).then(|| {
+                let split = |shape| {
+                    self.probe_once(target, addr, &browser_offer(), shape, &budget)
+                        .0
+                };
+                let tcp_segments = split(Shape {
+                    split_segments: true,
+                    ..Shape::default()
+                });
+                let tls_records = split(Shape {
+                    max_fragment: Some(SPLIT_RECORD_SIZE),
+                    ..Shape::default()
+                });
+                SplitCheck {
+                    passed: tcp_segments.result.is_accepted() && tls_records.result.is_accepted(),
+                    tcp_segments,
+                    tls_records,
+                }
+            });
         let failure = tls12_only.then(|| {
             Failure::Tls12Only(format!(
                 "{} speaks TLS 1.2 only: no post-quantum key exchange is possible",
@@ -952,6 +1087,7 @@ impl Scanner {
                 trusted: hs.certificate.as_ref().map(|c| c.is_ok()),
                 error: hs.certificate.and_then(|c| c.err()),
             }),
+            client_hello_split,
         }
     }
 
@@ -1054,6 +1190,40 @@ impl Scanner {
             }
         });
         delivered
+    }
+}
+
+/// The verdict on classical group `g`, refused when offered alone by a TLS 1.2 server
+/// whose ECDSA certificate is on `curve`, from `again`: `g` offered first, `curve` next.
+fn with_certificate_curve(g: &Group, curve: &Group, alone: Probe, again: Probe) -> Probe {
+    let why = format!(
+        "offered alone it was refused, but the server speaks TLS 1.2 with an ECDSA certificate on {}, \
+         which a client must list in supported_groups for the certificate to be usable \
+         (RFC 8422 §5.1.1), so {} was offered again followed by {}",
+        curve.name, g.name, curve.name
+    );
+    match (again.result.is_accepted(), again.negotiated_group()) {
+        (true, Some(chosen)) if chosen.code == g.code => Probe {
+            detail: Some(format!("{why}: accepted")),
+            ..again
+        },
+        (true, _) => Probe {
+            result: ProbeResult::Undetermined,
+            detail: Some(format!(
+                "{why}: the server chose {} instead, so whether it supports {} is not determined",
+                again.group.as_deref().unwrap_or("another group"),
+                g.name
+            )),
+            ..again
+        },
+        (false, _) => Probe {
+            detail: Some(format!(
+                "{}; {why}: refused again ({})",
+                alone.detail.as_deref().unwrap_or("refused"),
+                again.detail.as_deref().unwrap_or("no detail")
+            )),
+            ..alone
+        },
     }
 }
 
