@@ -1,6 +1,6 @@
 //! `pqhkex` — is this TLS endpoint, is this connection, post-quantum?
 //!
-//! Subcommands: `demo`, `groups`, `serve`, `connect`, `scan`. See `pqhkex --help` and
+//! Subcommands: `demo`, `groups`, `serve`, `connect`, `scan`, `bench`. See `pqhkex --help` and
 //! the README section "Command line".
 //!
 //! # Exit codes
@@ -30,6 +30,7 @@ macro_rules! outln {
     }};
 }
 
+mod bench;
 mod connect;
 mod demo;
 mod groups_cmd;
@@ -77,6 +78,9 @@ enum Command {
     /// Probe endpoints: which groups each accepts, what it picks from a browser-like
     /// offer, and whether it is post-quantum. Table, JSON or CycloneDX 1.6 CBOM.
     Scan(ScanArgs),
+    /// Load generator: full (or resumed) TLS 1.3 handshakes against any server, group
+    /// by group: handshakes/s, latency percentiles, bytes, errors, client CPU.
+    Bench(BenchArgs),
 }
 
 /// Group policy (see `pqhkex::Policy`).
@@ -223,6 +227,46 @@ fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
     std::sync::Arc::new(rustls::crypto::ring::default_provider())
 }
 
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// HOST:PORT of any TLS 1.3 server.
+    target: String,
+    /// Groups to measure, one after another (default: x25519, X25519MLKEM768,
+    /// SecP256r1MLKEM768, SecP384r1MLKEM1024, MLKEM1024).
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+    /// Connections in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Seconds per group (default 10 unless --handshakes is given; with both, whichever
+    /// comes first).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Handshakes per group.
+    #[arg(long)]
+    handshakes: Option<u64>,
+    /// Resumed handshakes: each connection's first handshake is full, the next ones
+    /// resume its session (PSK with (EC)DHE: the key exchange still runs).
+    #[arg(long)]
+    resume: bool,
+    /// CA certificates (PEM); the certificate is checked but never required to be
+    /// trusted (its signature over the handshake always is).
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Server name to send (SNI); default: the host of TARGET.
+    #[arg(long)]
+    servername: Option<String>,
+    /// Seconds to wait for connecting and for each read from the server.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write an SVG: latency CDF per group and a bar of handshakes/s.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+}
+
 fn timeout_arg(secs: f64) -> Result<Duration, Failure> {
     if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
         Ok(Duration::from_secs_f64(secs))
@@ -255,6 +299,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Connect(args) => connect::run_connect(args),
         Command::Scan(args) => scan::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

@@ -680,3 +680,254 @@ fn scan_json_matches_the_published_schema() {
         );
     }
 }
+
+// ---- pqhkex bench --------------------------------------------------------------------
+
+/// A self-signed ECDSA P-256 certificate for localhost: (certificate DER, PKCS#8 DER).
+fn test_certificate() -> (Vec<u8>, Vec<u8>) {
+    let c = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    (c.cert.der().to_vec(), c.signing_key.serialize_der())
+}
+
+/// Accepts connections on `listener` forever, each handled by `f` on its own thread.
+fn serve_forever(listener: TcpListener, f: impl Fn(std::net::TcpStream) + Send + Sync + 'static) {
+    let f = Arc::new(f);
+    std::thread::spawn(move || {
+        for sock in listener.incoming().flatten() {
+            let f = f.clone();
+            std::thread::spawn(move || f(sock));
+        }
+    });
+}
+
+/// An OpenSSL 3.x TLS 1.3 server (the vendored build) with the OpenSSL groups list
+/// `groups`; returns its port.
+fn openssl_server(groups: &str) -> u16 {
+    use openssl::ssl::{Ssl, SslContext, SslMethod, SslVersion};
+    let (cert, key) = test_certificate();
+    let mut b = SslContext::builder(SslMethod::tls_server()).unwrap();
+    b.set_certificate(&openssl::x509::X509::from_der(&cert).unwrap())
+        .unwrap();
+    b.set_private_key(&openssl::pkey::PKey::private_key_from_pkcs8(&key).unwrap())
+        .unwrap();
+    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+    b.set_groups_list(groups).unwrap();
+    let ctx = b.build();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    serve_forever(l, move |sock| {
+        let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
+        if let Ok(mut tls) = Ssl::new(&ctx).unwrap().accept(sock) {
+            let mut buf = [0u8; 256];
+            while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
+            let _ = tls.shutdown();
+        }
+    });
+    port
+}
+
+/// A rustls server on aws-lc-rs with rustls's own groups (not pqhkex's); returns its port.
+fn aws_lc_rs_server() -> u16 {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let (cert, key) = test_certificate();
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let mut provider_groups = provider.clone();
+    provider_groups.kx_groups = rustls::crypto::aws_lc_rs::ALL_KX_GROUPS.to_vec();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(provider_groups))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(cert)],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+            )
+            .unwrap(),
+    );
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    serve_forever(l, move |mut sock| {
+        let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
+        let mut conn = rustls::ServerConnection::new(config.clone()).unwrap();
+        let mut tls = rustls::Stream::new(&mut conn, &mut sock);
+        let mut buf = [0u8; 256];
+        while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
+        conn.send_close_notify();
+        let _ = conn.complete_io(&mut sock);
+    });
+    port
+}
+
+fn bench_group<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {doc:#}"))
+}
+
+/// Checks one group's results: `n` handshakes, no error, sane numbers.
+fn assert_bench_group(doc: &Value, name: &str, n: u64) {
+    let g = bench_group(doc, name);
+    assert_eq!(g["handshakes"], n, "{g:#}");
+    assert_eq!(g["first_error"], Value::Null, "{g:#}");
+    let l = &g["latency_ms"];
+    let (p50, p99, max) = (
+        l["p50"].as_f64().unwrap(),
+        l["p99"].as_f64().unwrap(),
+        l["max"].as_f64().unwrap(),
+    );
+    assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{g:#}");
+    assert!(g["handshakes_per_second"].as_f64().unwrap() > 0.0);
+    assert!(g["client_cpu_ms_per_handshake"].as_f64().unwrap() > 0.0);
+    // The client's flight carries its key share: 1216 bytes for X25519MLKEM768, 1568
+    // for MLKEM1024, 32 for x25519; the server's 1120, 1568, 32.
+    let (sent, recv) = (
+        g["bytes_sent_per_handshake"].as_f64().unwrap(),
+        g["bytes_received_per_handshake"].as_f64().unwrap(),
+    );
+    let (min_sent, min_recv) = match name {
+        "X25519MLKEM768" => (1216.0, 1120.0),
+        "MLKEM1024" => (1568.0, 1568.0),
+        _ => (32.0, 32.0),
+    };
+    assert!(
+        sent > min_sent && recv > min_recv,
+        "{name}: {sent} / {recv}"
+    );
+    if name == "x25519" {
+        assert!(sent < 1000.0, "x25519 ClientHello of {sent} bytes");
+    }
+}
+
+#[test]
+fn bench_against_pqhkex_serve_full_and_resumed() {
+    let server = Server::start(&[]);
+    let out = pqhkex(&[
+        "bench",
+        &server.target(),
+        "--groups",
+        "X25519MLKEM768,x25519",
+        "--handshakes",
+        "40",
+        "--concurrency",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_bench_group(&doc, "X25519MLKEM768", 40);
+    assert_bench_group(&doc, "x25519", 40);
+    assert_eq!(bench_group(&doc, "x25519")["resumed"], 0);
+
+    let out = pqhkex(&[
+        "bench",
+        &server.target(),
+        "--groups",
+        "X25519MLKEM768",
+        "--handshakes",
+        "30",
+        "--concurrency",
+        "2",
+        "--resume",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let g = bench_group(&out.json(), "X25519MLKEM768").clone();
+    // Each connection's first handshake is full, the others resume.
+    assert!(g["resumed"].as_u64().unwrap() >= 28, "{g:#}");
+}
+
+#[test]
+fn bench_against_openssl_and_rustls_aws_lc_rs() {
+    let ossl = openssl_server("X25519MLKEM768:MLKEM1024:X25519");
+    let aws = aws_lc_rs_server();
+    for port in [ossl, aws] {
+        let target = format!("localhost:{port}");
+        let svg = temp_path("bench.svg");
+        let out = pqhkex(&[
+            "bench",
+            &target,
+            "--groups",
+            "x25519,X25519MLKEM768,MLKEM1024",
+            "--handshakes",
+            "25",
+            "--json",
+            "--svg",
+            svg.to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, 0, "{target}: {}", out.stderr);
+        let doc = out.json();
+        for g in ["x25519", "X25519MLKEM768", "MLKEM1024"] {
+            assert_bench_group(&doc, g, 25);
+        }
+        let picture = std::fs::read_to_string(&svg).unwrap();
+        let _ = std::fs::remove_file(&svg);
+        assert!(picture.starts_with("<svg") && picture.contains("MLKEM1024"));
+    }
+    // The table names every group and no error.
+    let out = pqhkex(&[
+        "bench",
+        &format!("127.0.0.1:{ossl}"),
+        "--groups",
+        "X25519MLKEM768",
+        "--handshakes",
+        "5",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("X25519MLKEM768"), "{}", out.stdout);
+}
+
+#[test]
+fn bench_errors_and_exit_codes() {
+    // Nothing listens: refused, exit code 3, and it stops by itself.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = pqhkex(&[
+        "bench",
+        &closed.to_string(),
+        "--groups",
+        "x25519",
+        "--duration",
+        "30",
+        "--json",
+    ]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let g = bench_group(&out.json(), "x25519").clone();
+    assert_eq!(g["handshakes"], 0);
+    assert!(g["errors"]["refused"].as_u64().unwrap() >= 1, "{g:#}");
+    // A server without the group: alerts, counted, exit code 8, stops early.
+    let server = Server::start(&["--policy", "classical"]);
+    let out = pqhkex(&[
+        "bench",
+        &server.target(),
+        "--groups",
+        "MLKEM1024",
+        "--duration",
+        "30",
+        "--json",
+    ]);
+    assert_eq!(out.code, 8, "{}", out.stderr);
+    assert!(
+        bench_group(&out.json(), "MLKEM1024")["errors"]["alert"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    // Usage.
+    assert_eq!(
+        pqhkex(&["bench", "localhost:1", "--concurrency", "0"]).code,
+        2
+    );
+    assert_eq!(
+        pqhkex(&["bench", "localhost:1", "--groups", "nope"]).code,
+        2
+    );
+    assert_eq!(
+        pqhkex(&["bench", "localhost:1", "--handshakes", "0"]).code,
+        2
+    );
+}
