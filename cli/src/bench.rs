@@ -388,7 +388,7 @@ fn run_group(
 
 /// `pqhkex bench`.
 pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
-    let timeout = crate::timeout_arg(args.timeout)?;
+    let timeout = crate::timeout_arg(args.peer.timeout)?;
     if args.concurrency == 0 {
         return Err(Failure::Usage("--concurrency must be at least 1".into()));
     }
@@ -412,7 +412,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let groups = crate::parse_groups(&names)?;
     let target = Target::parse(&args.target)?;
     let addr = target.resolve()?;
-    let name = target.server_name(args.servername.as_deref())?;
+    let name = target.server_name(args.peer.servername.as_deref())?;
 
     let mut results = Vec::new();
     for g in &groups {

@@ -46,7 +46,7 @@ struct ConnectJson<'a> {
 
 /// `pqhkex connect`.
 pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
-    let timeout = crate::timeout_arg(args.timeout)?;
+    let timeout = crate::timeout_arg(args.peer.timeout)?;
     let target = Target::parse(&args.target)?;
     let policy = args.policy.policy();
     let (groups, versions) = if args.groups.is_empty() {
@@ -69,7 +69,7 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
     );
     let config = client_config(&provider, &groups, versions, verifier.clone())?;
     let addr = target.resolve()?;
-    let server_name = target.server_name(args.servername.as_deref())?;
+    let server_name = target.server_name(args.peer.servername.as_deref())?;
     let hs =
         handshake(&target.input, addr, server_name, config, &verifier, timeout).map_err(|e| {
             let explained = match (&e.failure, &e.tls) {

@@ -173,15 +173,23 @@ struct ConnectArgs {
     /// Do not fail on an untrusted certificate (the result is still reported).
     #[arg(long)]
     insecure: bool,
-    /// Server name to send (SNI) and verify; default: the host of TARGET.
-    #[arg(long)]
-    servername: Option<String>,
-    /// Seconds to wait for connecting and for each read from the peer.
-    #[arg(long, default_value_t = 10.0)]
-    timeout: f64,
+    #[command(flatten)]
+    peer: PeerOpts,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// How `connect` and `bench` reach the server.
+#[derive(clap::Args, Debug)]
+struct PeerOpts {
+    /// Server name to send (SNI; `connect` also verifies the certificate against it);
+    /// default: the host of TARGET.
+    #[arg(long)]
+    servername: Option<String>,
+    /// Seconds to wait for connecting and for each read from the server.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -253,12 +261,8 @@ struct BenchArgs {
     /// trusted (its signature over the handshake always is).
     #[arg(long)]
     ca: Option<PathBuf>,
-    /// Server name to send (SNI); default: the host of TARGET.
-    #[arg(long)]
-    servername: Option<String>,
-    /// Seconds to wait for connecting and for each read from the server.
-    #[arg(long, default_value_t = 10.0)]
-    timeout: f64,
+    #[command(flatten)]
+    peer: PeerOpts,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
