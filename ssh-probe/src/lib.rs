@@ -63,7 +63,8 @@ const DISCONNECT_BY_APPLICATION: u32 = 11;
 const MAX_SKIPPED_PACKETS: usize = 64;
 
 /// An SSH endpoint: `ssh://host[:port]` (port 22 by default), an IPv6 literal in
-/// brackets. The `ssh://` prefix may be left out.
+/// brackets. The `ssh://` prefix may be left out. A malformed target (another scheme, a
+/// user, a path, a bad port) is refused as [`SshError::Unreachable`].
 ///
 /// ```
 /// use ssh_probe::SshTarget;

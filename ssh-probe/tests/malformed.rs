@@ -44,6 +44,10 @@ fn string(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 fn kexinit(kex: &str, host_keys: &str) -> Vec<u8> {
+    kexinit_guess(kex, host_keys, false)
+}
+
+fn kexinit_guess(kex: &str, host_keys: &str, first_kex_packet_follows: bool) -> Vec<u8> {
     let mut p = vec![20];
     p.extend_from_slice(&[0x42; 16]);
     for list in [
@@ -60,7 +64,7 @@ fn kexinit(kex: &str, host_keys: &str) -> Vec<u8> {
     ] {
         string(&mut p, list.as_bytes());
     }
-    p.push(0);
+    p.push(u8::from(first_kex_packet_follows));
     p.extend_from_slice(&[0; 4]);
     p
 }
@@ -270,4 +274,41 @@ fn closed_port_is_unreachable() {
     };
     let e = expect_err(addr);
     assert_eq!(e.kind(), "unreachable", "{e}");
+}
+
+#[test]
+fn wrongly_guessed_first_kex_packet_is_skipped() {
+    // RFC 4253 §7: the server guessed curve25519-sha256 and sent a packet for it; we
+    // negotiate mlkem768x25519-sha256, so that packet MUST be ignored. Then the server
+    // closes: the error must be about the missing reply, not about message 30.
+    let addr = serve(|mut s| {
+        let _ = s.write_all(BANNER);
+        let _ = s.write_all(&packet(&kexinit_guess(
+            "curve25519-sha256,mlkem768x25519-sha256",
+            "ssh-ed25519",
+            true,
+        )));
+        let mut guess = vec![30];
+        string(&mut guess, &[9; 32]);
+        let _ = s.write_all(&packet(&guess));
+        read_at_least(&mut s, 1300);
+    });
+    let e = expect_err(addr);
+    assert_eq!(e.kind(), "protocol", "{e}");
+    assert!(e.to_string().contains("closed"), "{e}");
+    assert!(!e.to_string().contains("unexpected message"), "{e}");
+}
+
+#[test]
+fn unexpected_message_instead_of_the_reply() {
+    let addr = serve(|mut s| {
+        let _ = s.write_all(BANNER);
+        let _ = s.write_all(&packet(&kexinit("mlkem768x25519-sha256", "ssh-ed25519")));
+        read_at_least(&mut s, 1300);
+        let _ = s.write_all(&packet(&[21])); // NEWKEYS, out of order
+        read_at_least(&mut s, usize::MAX);
+    });
+    let e = expect_err(addr);
+    assert_eq!(e.kind(), "protocol", "{e}");
+    assert!(e.to_string().contains("unexpected message 21"), "{e}");
 }
