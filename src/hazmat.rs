@@ -178,3 +178,32 @@ pub fn kem_encapsulate<K: crate::kem_api::Kem>(
 ) -> Result<(crate::kem_api::Ciphertext<K>, crate::kem_api::SharedSecret), Error> {
     encapsulation_key.encapsulate_derand(seed)
 }
+
+/// The client of the SSH method `mlkem768x25519-sha256` ([`crate::ssh`]) from fixed
+/// seeds: ML-KEM-768 `d ‖ z` (64 bytes, FIPS 203 Algorithm 16) and the X25519 scalar
+/// (32 bytes). A seed of another length gives [`Error::InvalidSeed`].
+///
+/// ```
+/// use pqhkex::hazmat;
+/// let client = hazmat::ssh_client_start(&[1u8; 64], &[2u8; 32]).unwrap();
+/// let (s_reply, server_k) = hazmat::ssh_server_respond(client.init_bytes(), &[3u8; 32], &[4u8; 32]).unwrap();
+/// assert_eq!(client.finish(&s_reply).unwrap(), server_k);
+/// ```
+pub fn ssh_client_start(
+    mlkem_d_z: &[u8],
+    x25519_scalar: &[u8],
+) -> Result<crate::ssh::ClientKeyShare, Error> {
+    crate::ssh::client_start_seeded(Some(&[mlkem_d_z, x25519_scalar]))
+}
+
+/// The server of the SSH method `mlkem768x25519-sha256` ([`crate::ssh`]) with fixed
+/// randomness: ML-KEM-768 `m` (32 bytes, FIPS 203 Algorithm 17) and the X25519
+/// ephemeral scalar (32 bytes). Returns `S_REPLY` and `K`, after the same checks as
+/// [`MlKem768X25519Sha256::server_respond`](crate::ssh::MlKem768X25519Sha256::server_respond).
+pub fn ssh_server_respond(
+    c_init: &[u8],
+    mlkem_m: &[u8],
+    x25519_scalar: &[u8],
+) -> Result<(Vec<u8>, crate::ssh::SharedSecret), Error> {
+    crate::ssh::server_respond_seeded(c_init, Some(&[mlkem_m, x25519_scalar]))
+}

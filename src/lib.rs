@@ -27,7 +27,8 @@
 //!    connection reports.
 //!
 //! Outside TLS, [`kem_api`] offers the same components as plain KEMs, with
-//! [`xwing`] (X-Wing, the general-purpose X25519 + ML-KEM-768 hybrid KEM) on top.
+//! [`xwing`] (X-Wing, the general-purpose X25519 + ML-KEM-768 hybrid KEM) on top, and
+//! [`ssh`] has the SSH hybrid key exchange `mlkem768x25519-sha256` (RFC 10042).
 //!
 //! ## Features
 //! None is on by default: the default build is provider-neutral and never switches on a
@@ -58,6 +59,7 @@ mod kem;
 pub mod kem_api;
 pub mod policy;
 pub mod rustls;
+pub mod ssh;
 pub mod xwing;
 
 pub use error::{Error, KeyShareFault, Side};

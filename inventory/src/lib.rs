@@ -46,6 +46,7 @@ pub mod cbom;
 mod error;
 pub mod probe;
 mod scan;
+pub mod ssh;
 mod target;
 
 pub use error::{Failure, FailureKind};

@@ -1,0 +1,246 @@
+//! ssh-probe against an in-process russh server (russh 0.65, which implements
+//! `mlkem768x25519-sha256`): the hybrid is advertised, run, and the host-key signature
+//! verified, for an Ed25519 and an ECDSA P-256 host key; a classical-only server is
+//! reported as such; and test doubles of the client half show that the verification
+//! really depends on K: an independent correct derivation verifies, the swapped one
+//! K = SHA-256(K_CL ‖ K_PQ) fails.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pqhkex::kem_api::{Ciphertext, DecapsulationKey, MlKem768};
+use pqhkex_inventory::ssh::{
+    probe, probe_with, Classification, HybridClient, KexKind, SshReport, VerificationStatus,
+};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+struct NoAuth;
+
+impl russh::server::Handler for NoAuth {
+    type Error = russh::Error;
+}
+
+/// A fresh host key made by `ssh-keygen` (OpenSSH format), and its fingerprint as
+/// `ssh-keygen -l -E sha256` prints it — an independent check of ours.
+fn host_key(kind: &[&str]) -> (russh::keys::PrivateKey, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "ssh-probe-russh-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path: PathBuf = dir.join("key");
+    let status = Command::new("ssh-keygen")
+        .args(kind)
+        .args(["-q", "-N", "", "-C", "test", "-f"])
+        .arg(&path)
+        .status()
+        .expect("ssh-keygen not found: install openssh-client (Debian: apt-get install -y openssh-client)");
+    assert!(status.success());
+    let pem = std::fs::read_to_string(&path).unwrap();
+    let key = russh::keys::decode_secret_key(&pem, None).unwrap();
+    let out = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let fp = line
+        .split_whitespace()
+        .find(|w| w.starts_with("SHA256:"))
+        .unwrap()
+        .to_owned();
+    let _ = std::fs::remove_dir_all(&dir);
+    (key, fp)
+}
+
+/// Starts a russh server on 127.0.0.1 (a tokio runtime on its own thread, for the rest
+/// of the test process).
+fn start_russh(
+    keys: Vec<russh::keys::PrivateKey>,
+    kex: Option<Vec<russh::kex::Name>>,
+) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let mut config = russh::server::Config {
+                keys,
+                inactivity_timeout: Some(Duration::from_secs(30)),
+                ..Default::default()
+            };
+            if let Some(kex) = kex {
+                config.preferred.kex = Cow::Owned(kex);
+            }
+            let config = Arc::new(config);
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let config = config.clone();
+                tokio::spawn(async move {
+                    if let Ok(session) = russh::server::run_stream(config, socket, NoAuth).await {
+                        let _ = session.await;
+                    }
+                });
+            }
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn assert_verified(report: &SshReport, algorithm: &str, fingerprint: &str) {
+    let json = serde_json::to_string_pretty(report).unwrap();
+    assert!(report.software.starts_with("russh_"), "{json}");
+    let mlkem = report
+        .kex_algorithms
+        .iter()
+        .find(|m| m.name == "mlkem768x25519-sha256")
+        .unwrap_or_else(|| panic!("not advertised: {json}"));
+    assert_eq!(mlkem.kind, KexKind::MlkemHybrid);
+    assert!(mlkem.post_quantum);
+    assert_eq!(
+        report.verification.status,
+        VerificationStatus::Verified,
+        "{json}"
+    );
+    assert_eq!(
+        report.verification.host_key_algorithm.as_deref(),
+        Some(algorithm)
+    );
+    assert_eq!(
+        report.verification.host_key_sha256.as_deref(),
+        Some(fingerprint),
+        "ours vs ssh-keygen -l"
+    );
+    assert_eq!(
+        report.openssh10_client_choice.as_deref(),
+        Some("mlkem768x25519-sha256")
+    );
+}
+
+#[test]
+fn russh_ed25519_mlkem_verified() {
+    let (key, fp) = host_key(&["-t", "ed25519"]);
+    let addr = start_russh(vec![key], None);
+    let report = probe(addr, "russh-ed25519", TIMEOUT).unwrap();
+    assert_verified(&report, "ssh-ed25519", &fp);
+    assert_eq!(report.target, "russh-ed25519");
+    assert_eq!(report.address, addr.to_string());
+    assert!(report.host_key_algorithms.iter().all(|h| !h.post_quantum));
+    // A round trip through JSON keeps everything.
+    let back: SshReport = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+    assert_eq!(back, report);
+}
+
+#[test]
+fn russh_ecdsa_p256_mlkem_verified() {
+    let (key, fp) = host_key(&["-t", "ecdsa", "-b", "256"]);
+    let addr = start_russh(vec![key], None);
+    // ECDSA signatures are randomized: several runs cover high and low s, and r or s
+    // with a leading zero byte now and then.
+    for _ in 0..8 {
+        let report = probe(addr, "russh-ecdsa", TIMEOUT).unwrap();
+        assert_verified(&report, "ecdsa-sha2-nistp256", &fp);
+    }
+}
+
+#[test]
+fn russh_classical_only() {
+    let (key, _) = host_key(&["-t", "ed25519"]);
+    let addr = start_russh(vec![key], Some(vec![russh::kex::CURVE25519]));
+    let report = probe(addr, "russh-classical", TIMEOUT).unwrap();
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    assert_eq!(
+        report.classification,
+        Classification::ClassicalOnly,
+        "{json}"
+    );
+    assert_eq!(
+        report.verification.status,
+        VerificationStatus::NotOffered,
+        "{json}"
+    );
+    assert!(report.kex_algorithms.iter().all(|m| !m.post_quantum));
+    assert_eq!(
+        report.openssh10_client_choice.as_deref(),
+        Some("curve25519-sha256")
+    );
+}
+
+/// A client half built from independent parts (pqhkex's plain ML-KEM-768 KEM, the
+/// x25519-dalek crate, sha2), with a choice of combiner order.
+struct Double {
+    dk: DecapsulationKey<MlKem768>,
+    x: x25519_dalek::StaticSecret,
+    swapped: bool,
+}
+
+impl HybridClient for Double {
+    fn init_bytes(&self) -> Vec<u8> {
+        let mut c_init = self.dk.encapsulation_key().as_bytes().to_vec();
+        c_init.extend_from_slice(x25519_dalek::PublicKey::from(&self.x).as_bytes());
+        c_init
+    }
+
+    fn finish(self: Box<Self>, s_reply: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+        if s_reply.len() != 1120 {
+            return Err(format!("S_REPLY is {} bytes", s_reply.len()));
+        }
+        let ct = Ciphertext::<MlKem768>::from_bytes(&s_reply[..1088]).map_err(|e| e.to_string())?;
+        let k_pq = self.dk.decapsulate(&ct).map_err(|e| e.to_string())?;
+        let s_pk1: [u8; 32] = s_reply[1088..].try_into().unwrap();
+        let k_cl = self.x.diffie_hellman(&x25519_dalek::PublicKey::from(s_pk1));
+        let mut h = Sha256::new();
+        if self.swapped {
+            h.update(k_cl.as_bytes());
+            h.update(k_pq.as_bytes());
+        } else {
+            h.update(k_pq.as_bytes());
+            h.update(k_cl.as_bytes());
+        }
+        Ok(Zeroizing::new(h.finalize().to_vec()))
+    }
+}
+
+fn double(swapped: bool) -> Result<Box<dyn HybridClient>, pqhkex::Error> {
+    let mut scalar = [0u8; 32];
+    getrandom::fill(&mut scalar).unwrap();
+    Ok(Box::new(Double {
+        dk: DecapsulationKey::<MlKem768>::generate()?,
+        x: x25519_dalek::StaticSecret::from(scalar),
+        swapped,
+    }))
+}
+
+#[test]
+fn russh_independent_derivation_verifies_and_swapped_one_fails() {
+    let (key, fp) = host_key(&["-t", "ed25519"]);
+    let addr = start_russh(vec![key], None);
+
+    let good = probe_with(addr, "double", TIMEOUT, &|| double(false)).unwrap();
+    assert_verified(&good, "ssh-ed25519", &fp);
+
+    let bad = probe_with(addr, "double", TIMEOUT, &|| double(true)).unwrap();
+    assert_eq!(bad.verification.status, VerificationStatus::Failed);
+    let detail = bad.verification.detail.unwrap();
+    assert!(detail.contains("does not verify"), "{detail}");
+    // The host key is still identified.
+    assert_eq!(bad.verification.host_key_sha256.as_deref(), Some(&fp[..]));
+}
