@@ -155,6 +155,24 @@ struct ServeArgs {
     /// Exit after this many connections (default: serve forever).
     #[arg(long)]
     max_connections: Option<u64>,
+    /// Worker threads handling connections (default: 4 per available core). The accept
+    /// loop feeds them through a bounded queue and waits when it is full.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    workers: Option<u32>,
+    /// No per-connection log line.
+    #[arg(long)]
+    quiet: bool,
+    /// Print per-group handshake statistics (handshakes, CPU seconds per handshake,
+    /// handshakes/s per core) to stderr every --stats-interval seconds and at exit.
+    #[arg(long)]
+    stats: bool,
+    /// Seconds between two statistics blocks (printed only when something changed).
+    #[arg(long, default_value_t = 5.0)]
+    stats_interval: f64,
+    /// Also write the statistics as JSON to this file, rewritten at each print (implies
+    /// --stats).
+    #[arg(long)]
+    stats_json: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

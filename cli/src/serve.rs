@@ -5,13 +5,27 @@
 //! group that the client supports — [`pqhkex::PqServerConfigs`] for a plain policy,
 //! one configuration per listed group for `--groups`. A client that supports the group
 //! but sent no key share for it gets a HelloRetryRequest.
+//!
+//! Concurrency: a fixed pool of worker threads (`--workers`, default 4 per core), fed by
+//! the accept loop through a bounded queue. When every worker is busy and the queue is
+//! full, the accept loop waits (backpressure: further clients wait in the kernel's listen
+//! backlog), so threads and memory stay bounded whatever the load. Sockets are blocking,
+//! with the idle timeout [`IDLE`]; a client that stays silent holds a worker that long.
+//!
+//! Statistics (`--stats`): per negotiated group, the handshakes completed and the CPU time
+//! the worker thread spent on each, from taking the connection to the end of the
+//! handshake (`CLOCK_THREAD_CPUTIME_ID`, so other threads' work is not counted), next to
+//! the whole process's CPU time (user + system) over the same period.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use cpu_time::{ProcessTime, ThreadTime};
 
 use pqhkex::{ConnectionReport, Group, Policy, PqServerConfigs};
 use rustls::pki_types::pem::PemObject;
@@ -183,6 +197,9 @@ pub struct Served {
     pub report: ConnectionReport,
     pub sni: Option<String>,
     pub offered: Vec<u16>,
+    /// CPU time of the handling thread from the start of [`handle`] to the end of the
+    /// handshake (`None` if the thread CPU clock could not be read).
+    pub handshake_cpu: Option<Duration>,
 }
 
 fn group_list(codes: &[u16]) -> String {
@@ -220,6 +237,7 @@ pub fn log_line(s: &Served) -> String {
 
 /// Handles one TCP connection: handshake, answer requests, close.
 pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> {
+    let cpu_start = ThreadTime::try_now().ok();
     sock.set_read_timeout(Some(IDLE))
         .and_then(|()| sock.set_write_timeout(Some(IDLE)))
         .map_err(|e| e.to_string())?;
@@ -266,10 +284,12 @@ pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> 
             }
         }
     }
+    let handshake_cpu = cpu_start.and_then(|t| t.try_elapsed().ok());
     let served = Served {
         report: ConnectionReport::from_connection(&conn),
         sni,
         offered,
+        handshake_cpu,
     };
     // Answer an HTTP request (or any line) with the log line; stop on close_notify.
     let line = log_line(&served);
@@ -306,44 +326,373 @@ pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> 
     Ok(served)
 }
 
-/// Accepts connections on `listener`, logging each, until `max` connections.
-pub fn serve_on(listener: TcpListener, chooser: Arc<Chooser>, max: Option<u64>) -> io::Result<()> {
-    let count = Arc::new(AtomicU64::new(0));
-    let mut workers = Vec::new();
+/// How `serve_on` runs.
+pub struct Options {
+    /// Exit after this many connections (once they are finished).
+    pub max: Option<u64>,
+    /// Worker threads.
+    pub workers: usize,
+    /// No per-connection log line.
+    pub quiet: bool,
+    /// Print statistics (and write them as JSON if a file is given).
+    pub stats: Option<StatsOptions>,
+}
+
+/// `--stats-interval` and `--stats-json`.
+pub struct StatsOptions {
+    pub interval: Duration,
+    pub json: Option<PathBuf>,
+}
+
+/// The default worker count: 4 per available core.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * 4
+}
+
+#[derive(Default, Clone)]
+struct GroupStats {
+    handshakes: u64,
+    resumed: u64,
+    hello_retry_requests: u64,
+    /// Handshakes whose CPU time was measured, and their sum.
+    measured: u64,
+    cpu: Duration,
+    /// The same for the resumed ones among them (cheaper: no certificate signature).
+    resumed_measured: u64,
+    resumed_cpu: Duration,
+}
+
+impl GroupStats {
+    /// CPU seconds per full handshake and per resumed one (`None` when there was none).
+    fn split(&self) -> (Option<f64>, Option<f64>) {
+        let full_n = self.measured - self.resumed_measured;
+        let full =
+            (full_n > 0).then(|| (self.cpu - self.resumed_cpu).as_secs_f64() / full_n as f64);
+        let resumed = (self.resumed_measured > 0)
+            .then(|| self.resumed_cpu.as_secs_f64() / self.resumed_measured as f64);
+        (full, resumed)
+    }
+}
+
+#[derive(Default, Clone)]
+struct Counters {
+    groups: BTreeMap<String, GroupStats>,
+    connections: u64,
+    errors: u64,
+    /// Bumped at every change, to print only when something changed.
+    generation: u64,
+}
+
+/// Handshake statistics shared by the workers.
+struct Stats {
+    counters: Mutex<Counters>,
+    wall_start: Instant,
+    cpu_start: Option<ProcessTime>,
+    workers: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Stats {
+    fn new(workers: usize) -> Self {
+        Stats {
+            counters: Mutex::new(Counters::default()),
+            wall_start: Instant::now(),
+            cpu_start: ProcessTime::try_now().ok(),
+            workers,
+        }
+    }
+
+    fn record(&self, result: &Result<Served, String>) {
+        let mut c = lock(&self.counters);
+        c.connections += 1;
+        c.generation += 1;
+        match result {
+            Ok(s) => {
+                let g = c.groups.entry(s.report.group_name()).or_default();
+                g.handshakes += 1;
+                g.resumed += u64::from(s.report.resumed == Some(true));
+                g.hello_retry_requests += u64::from(s.report.hello_retry_request == Some(true));
+                if let Some(cpu) = s.handshake_cpu {
+                    g.measured += 1;
+                    g.cpu += cpu;
+                    if s.report.resumed == Some(true) {
+                        g.resumed_measured += 1;
+                        g.resumed_cpu += cpu;
+                    }
+                }
+            }
+            Err(_) => c.errors += 1,
+        }
+    }
+
+    fn snapshot(&self) -> Counters {
+        lock(&self.counters).clone()
+    }
+
+    fn json(&self, c: &Counters, process_cpu: f64, wall: f64) -> serde_json::Value {
+        let groups: Vec<_> = c
+            .groups
+            .iter()
+            .map(|(name, g)| {
+                let cpu = g.cpu.as_secs_f64();
+                let per = (g.measured > 0).then(|| cpu / g.measured as f64);
+                let (full, resumed) = g.split();
+                serde_json::json!({
+                    "group": name,
+                    "handshakes": g.handshakes,
+                    "resumed": g.resumed,
+                    "hello_retry_requests": g.hello_retry_requests,
+                    "cpu_seconds": cpu,
+                    "cpu_seconds_per_handshake": per,
+                    "handshakes_per_second_per_core": per.filter(|p| *p > 0.0).map(|p| 1.0 / p),
+                    "full_cpu_seconds_per_handshake": full,
+                    "resumed_cpu_seconds_per_handshake": resumed,
+                })
+            })
+            .collect();
+        let handshakes: u64 = c.groups.values().map(|g| g.handshakes).sum();
+        serde_json::json!({
+            "groups": groups,
+            "handshakes": handshakes,
+            "connections": c.connections,
+            "errors": c.errors,
+            "process_cpu_seconds": process_cpu,
+            "process_cpu_seconds_per_handshake":
+                (handshakes > 0).then(|| process_cpu / handshakes as f64),
+            "wall_seconds": wall,
+            "workers": self.workers,
+        })
+    }
+
+    /// Prints a block to stderr and rewrites the JSON file, if any.
+    fn print(&self, c: &Counters, json_file: Option<&Path>) {
+        let process_cpu = self
+            .cpu_start
+            .map_or(0.0, |t| t.try_elapsed().unwrap_or_default().as_secs_f64());
+        let wall = self.wall_start.elapsed().as_secs_f64();
+        let handshakes: u64 = c.groups.values().map(|g| g.handshakes).sum();
+        let mut out = format!(
+            "stats: {} connections, {handshakes} handshakes, {} errors; process CPU {process_cpu:.3} s (user+sys) over {wall:.1} s",
+            c.connections, c.errors
+        );
+        if handshakes > 0 {
+            out += &format!(
+                ", {:.1} us per handshake",
+                process_cpu / handshakes as f64 * 1e6
+            );
+        }
+        out += &format!(
+            "\n  {:<20} {:>10} {:>8} {:>6} {:>10} {:>11} {:>10} {:>10} {:>13}\n",
+            "group",
+            "handshakes",
+            "resumed",
+            "hrr",
+            "CPU s",
+            "us/hs (all",
+            "full",
+            "resumed)",
+            "hs/s/core"
+        );
+        let us = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.1}", x * 1e6));
+        for (name, g) in &c.groups {
+            let cpu = g.cpu.as_secs_f64();
+            let (per, rate) = if g.measured > 0 && cpu > 0.0 {
+                let per = cpu / g.measured as f64;
+                (format!("{:.1}", per * 1e6), format!("{:.1}", 1.0 / per))
+            } else {
+                ("-".into(), "-".into())
+            };
+            let (full, resumed) = g.split();
+            out += &format!(
+                "  {name:<20} {:>10} {:>8} {:>6} {cpu:>10.4} {per:>11} {:>10} {:>10} {rate:>13}\n",
+                g.handshakes,
+                g.resumed,
+                g.hello_retry_requests,
+                us(full),
+                us(resumed),
+            );
+        }
+        {
+            let mut err = io::stderr().lock();
+            let _ = err.write_all(out.as_bytes());
+            let _ = err.flush();
+        }
+        if let Some(path) = json_file {
+            let text = self.json(c, process_cpu, wall).to_string();
+            // Written beside and renamed over, so that a reader never sees half a file.
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".tmp");
+            let tmp = PathBuf::from(tmp);
+            if let Err(e) =
+                std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, path))
+            {
+                eprintln!("pqhkex: cannot write {}: {e}", path.display());
+            }
+        }
+    }
+}
+
+/// The thread printing statistics every interval while something changed, and once
+/// more when told to stop.
+struct Reporter {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Reporter {
+    fn start(stats: Arc<Stats>, opts: &StatsOptions) -> io::Result<Self> {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let interval = opts.interval;
+        let json = opts.json.clone();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("stats".into())
+            .spawn(move || {
+                let mut printed = None;
+                let (m, cv) = &*flag;
+                let mut stopped = lock(m);
+                loop {
+                    let deadline = Instant::now() + interval;
+                    while !*stopped {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            break;
+                        }
+                        stopped = cv
+                            .wait_timeout(stopped, left)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                    }
+                    let c = stats.snapshot();
+                    if *stopped || printed != Some(c.generation) {
+                        printed = Some(c.generation);
+                        stats.print(&c, json.as_deref());
+                    }
+                    if *stopped {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Reporter { stop, thread })
+    }
+
+    /// Prints the final block and ends the thread.
+    fn finish(self) {
+        *lock(&self.stop.0) = true;
+        self.stop.1.notify_all();
+        let _ = self.thread.join();
+    }
+}
+
+/// One worker: takes connections from the queue until it is closed.
+fn worker(
+    queue: &Mutex<Receiver<(u64, TcpStream)>>,
+    chooser: &Chooser,
+    stats: &Stats,
+    quiet: bool,
+) {
+    loop {
+        let job = lock(queue).recv();
+        let Ok((n, sock)) = job else { return };
+        let peer = sock
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| "?".into());
+        // A panic in one connection must not shrink the pool.
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(sock, chooser)))
+                .unwrap_or_else(|_| {
+                    Err("internal error (panic) while handling the connection".into())
+                });
+        stats.record(&result);
+        if !quiet {
+            let line = match &result {
+                Ok(s) => format!("[#{n}] {peer} {}", log_line(s)),
+                Err(e) => format!("[#{n}] {peer} error: {e}"),
+            };
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// Accepts connections on `listener` and hands them to a fixed pool of workers through a
+/// bounded queue, until `opts.max` connections (then waits for them to finish).
+pub fn serve_on(listener: TcpListener, chooser: Arc<Chooser>, opts: &Options) -> io::Result<()> {
+    let workers = opts.workers.max(1);
+    let stats = Arc::new(Stats::new(workers));
+    // At most `workers` connections wait for a worker; beyond that the accept loop blocks.
+    let (tx, rx) = sync_channel::<(u64, TcpStream)>(workers);
+    let rx = Arc::new(Mutex::new(rx));
+    let mut pool = Vec::with_capacity(workers);
+    for i in 0..workers {
+        let (rx, chooser, stats) = (rx.clone(), chooser.clone(), stats.clone());
+        let quiet = opts.quiet;
+        pool.push(
+            std::thread::Builder::new()
+                .name(format!("serve-{i}"))
+                .spawn(move || worker(&rx, &chooser, &stats, quiet))?,
+        );
+    }
+    let reporter = match &opts.stats {
+        Some(s) => Some(Reporter::start(stats.clone(), s)?),
+        None => None,
+    };
+    let mut n = 0u64;
     for sock in listener.incoming() {
-        let n = count.fetch_add(1, Ordering::SeqCst) + 1;
-        let chooser = chooser.clone();
+        n += 1;
         match sock {
             Ok(sock) => {
-                let peer = sock
-                    .peer_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or_else(|_| "?".into());
-                workers.push(std::thread::spawn(move || {
-                    let line = match handle(sock, &chooser) {
-                        Ok(s) => format!("[#{n}] {peer} {}", log_line(&s)),
-                        Err(e) => format!("[#{n}] {peer} error: {e}"),
-                    };
-                    let mut out = io::stdout().lock();
-                    let _ = writeln!(out, "{line}");
-                    let _ = out.flush();
-                }));
+                if tx.send((n, sock)).is_err() {
+                    break; // every worker is gone (cannot happen: panics are caught)
+                }
             }
-            Err(e) => eprintln!("[#{n}] accept failed: {e}"),
+            Err(e) => {
+                eprintln!("[#{n}] accept failed: {e}");
+                // E.g. out of file descriptors: do not spin; connections finishing free some.
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        workers.retain(|w| !w.is_finished());
-        if max.is_some_and(|m| n >= m) {
+        if opts.max.is_some_and(|m| n >= m) {
             break;
         }
     }
-    for w in workers {
+    drop(tx);
+    for w in pool {
         let _ = w.join();
+    }
+    if let Some(r) = reporter {
+        r.finish();
     }
     Ok(())
 }
 
 /// `pqhkex serve`.
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
+    let stats = if args.stats || args.stats_json.is_some() {
+        let secs = args.stats_interval;
+        if !(secs.is_finite() && secs > 0.0 && secs <= 86400.0) {
+            return Err(Failure::Usage(format!(
+                "--stats-interval must be between 0 and 86400 seconds, got {secs}"
+            )));
+        }
+        Some(StatsOptions {
+            interval: Duration::from_secs_f64(secs),
+            json: args.stats_json.clone(),
+        })
+    } else {
+        None
+    };
+    let opts = Options {
+        max: args.max_connections,
+        workers: args.workers.map_or_else(default_workers, |w| w as usize),
+        quiet: args.quiet,
+        stats,
+    };
     let identity = match (&args.cert, &args.key) {
         (Some(c), Some(k)) => Identity::load(c, k)?,
         _ => Identity::self_signed()?,
@@ -370,8 +719,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let _ = writeln!(out, "listening on {addr}");
         let _ = out.flush();
     }
-    serve_on(listener, chooser, args.max_connections)
-        .map_err(|e| Failure::Other(format!("serving: {e}")))
+    serve_on(listener, chooser, &opts).map_err(|e| Failure::Other(format!("serving: {e}")))
 }
 
 #[cfg(test)]
