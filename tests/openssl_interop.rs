@@ -11,20 +11,28 @@
 //! OpenSSL in both directions answered with `illegal_parameter`.
 
 mod common;
-#[path = "openssl_interop/net.rs"]
+#[path = "interop/net.rs"]
 mod net;
 #[path = "openssl_interop/ossl.rs"]
 mod ossl;
+#[path = "interop/shared.rs"]
+mod shared;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::{key_shares, parse_hello, rewrite_share, supported_groups};
-use net::{run, untouched, Endpoint, Run, Tamper};
+use common::{key_shares, parse_hello, supported_groups, HANDSHAKE_FAILURE};
+use net::{run, untouched};
 use pqhkex::groups::{self, Group};
+#[cfg(feature = "legacy-kyber")]
 use pqhkex::rustls as pq;
 use pqhkex::{Policy, Side};
 use rustls::crypto::SupportedKxGroup;
+use shared::{
+    assert_negotiated, assert_refused_with_illegal_parameter, assert_share_lengths,
+    client_share_faults, corrupt_hello, pq_client_config, pq_server_config, server_share_faults,
+    single_group_client, EVERY_GROUP, FATAL,
+};
 
 /// The six IANA post-quantum groups OpenSSL 3.5+ and pqhkex both implement, with
 /// OpenSSL's name for each.
@@ -37,99 +45,6 @@ fn openssl_groups() -> [(&'static Group, &'static str); 6] {
         (&groups::MLKEM768, "MLKEM768"),
         (&groups::MLKEM1024, "MLKEM1024"),
     ]
-}
-
-const ILLEGAL_PARAMETER: u8 = 47;
-const HANDSHAKE_FAILURE: u8 = 40;
-const FATAL: u8 = 2;
-
-fn pq_server_config(policy: Policy) -> Arc<rustls::ServerConfig> {
-    let (cert, key) = common::cert();
-    Arc::new(
-        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), policy)
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.clone()], key.clone_key())
-            .unwrap(),
-    )
-}
-
-/// A server policy that accepts every group pqhkex has (the table order: hybrids, pure
-/// ML-KEM including ML-KEM-512, then classical), for the every-group interop loops; the
-/// named policies offer pure ML-KEM only when asked for.
-const EVERY_GROUP: Policy = Policy::Custom(groups::ALL);
-
-fn pq_client_config(policy: Policy) -> Arc<rustls::ClientConfig> {
-    Arc::new(
-        pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)
-            .unwrap()
-            .with_root_certificates(common::roots())
-            .with_no_client_auth(),
-    )
-}
-
-/// A pqhkex client (over *ring*) offering exactly `group`.
-fn single_group_client(group: &'static Group) -> Arc<rustls::ClientConfig> {
-    common::client_config(common::ring_with(vec![pq::kx_group(group)]))
-}
-
-/// Asserts a clean handshake on `group` with data both ways and the same group on both
-/// sides, in `round_trips` round trips.
-fn assert_negotiated(run: &Run, group: &Group, round_trips: usize, what: &str) {
-    for (side, ep) in [("client", &run.client), ("server", &run.server)] {
-        assert!(ep.error.is_none(), "{what}: {side} failed: {:?}", ep.error);
-        assert!(ep.data_ok, "{what}: {side} exchanged no application data");
-        assert_eq!(
-            ep.group,
-            Some(group.code),
-            "{what}: {side} reports {:?}",
-            ep.group_name
-        );
-        assert!(
-            ep.protocol
-                .as_deref()
-                .is_some_and(|p| p.contains("1.3") || p.contains("1_3")),
-            "{what}: {side} protocol {:?}",
-            ep.protocol
-        );
-    }
-    assert_eq!(run.wire.round_trips(), round_trips, "{what}: round trips");
-    assert_eq!(
-        run.wire.hello_retry_requests(),
-        round_trips - 1,
-        "{what}: HelloRetryRequests"
-    );
-    // The rustls side knows whether it went through a HelloRetryRequest.
-    for ep in [&run.client, &run.server] {
-        if let Some(hrr) = ep.hello_retry_request {
-            assert_eq!(hrr, round_trips == 2, "{what}: rustls HandshakeKind");
-        }
-    }
-}
-
-/// Asserts the key shares on the wire have the lengths of `group` in the table.
-fn assert_share_lengths(run: &Run, group: &Group, what: &str) {
-    let hellos = run.wire.client_hellos();
-    let ch = parse_hello(&hellos.last().unwrap().bytes);
-    let share = key_shares(&ch)
-        .into_iter()
-        .find(|(g, _)| *g == group.code)
-        .unwrap_or_else(|| panic!("{what}: no {} share in the ClientHello", group.name));
-    assert_eq!(
-        share.1.len(),
-        group.client_share_len(),
-        "{what}: client share"
-    );
-    let sh = run.wire.server_hellos(false);
-    assert_eq!(sh.len(), 1, "{what}: ServerHellos");
-    let s = key_shares(&parse_hello(&sh[0].bytes));
-    assert_eq!(s.len(), 1);
-    assert_eq!(s[0].0, group.code, "{what}: ServerHello group");
-    assert_eq!(
-        s[0].1.len(),
-        group.server_share_len(),
-        "{what}: server share"
-    );
 }
 
 #[test]
@@ -330,25 +245,10 @@ fn require_pq_client_against_classical_openssl_server_fails_clearly() {
     assert_eq!(r.wire.round_trips(), 1);
 }
 
-fn pq_server_configs() -> Arc<pqhkex::PqServerConfigs> {
-    let (cert, key) = common::cert();
-    Arc::new(
-        pqhkex::PqServerConfigs::new(
-            rustls::crypto::ring::default_provider(),
-            Policy::PreferPostQuantum,
-            |b| {
-                b.with_no_client_auth()
-                    .with_single_cert(vec![cert.clone()], key.clone_key())
-            },
-        )
-        .unwrap(),
-    )
-}
-
 #[test]
 fn server_pq_preference_moves_x25519_first_openssl_client_to_x25519mlkem768() {
     let groups_list = "X25519:X25519MLKEM768";
-    let configs = pq_server_configs();
+    let configs = shared::pq_server_configs(Policy::PreferPostQuantum, common::p256_cert());
     let r = run(
         move |l| net::rustls_pq_server(l, configs),
         move |a| ossl::client(a, Some(groups_list)),
@@ -401,7 +301,7 @@ fn openssl_client_offering_only_secp384r1mlkem1024() {
     );
     assert_share_lengths(&r, &groups::SECP384R1MLKEM1024, "SecP384r1MLKEM1024 only");
     // The same through the server-side-preference path.
-    let configs = pq_server_configs();
+    let configs = shared::pq_server_configs(Policy::PreferPostQuantum, common::p256_cert());
     let r = run(
         move |l| net::rustls_pq_server(l, configs),
         |a| ossl::client(a, Some("SecP384r1MLKEM1024")),
@@ -416,126 +316,6 @@ fn openssl_client_offering_only_secp384r1mlkem1024() {
 }
 
 // ---- Corrupted key shares ------------------------------------------------------------
-
-/// A way to break a key share that the specs require the receiver to refuse.
-#[derive(Clone, Copy, Debug)]
-enum Fault {
-    /// The 12-bit coefficient of an ML-KEM encapsulation key at this byte offset becomes
-    /// 4095 >= q, failing the FIPS 203 §7.2 modulus check.
-    EkCoefficientNotReduced(usize),
-    /// The same for the last coefficient of an ML-KEM-1024 key (t is 1536 bytes, then rho).
-    Ek1024LastCoefficientNotReduced,
-    /// The trailing 32 bytes become a low-order X25519 point (zero): the X25519 shared
-    /// secret is all zeroes (RFC 8446 §7.4.2).
-    LowOrderX25519,
-    /// The SEC 1 point at the start, this many bytes long, is no longer on the curve
-    /// (last byte of Y flipped).
-    OffCurve(usize),
-    /// The SEC 1 point at the start is no longer uncompressed (RFC 8446 §4.2.8.2).
-    Compressed,
-    /// One byte short of the group's fixed length.
-    Truncated,
-    /// One byte beyond the group's fixed length.
-    Extended,
-}
-
-impl Fault {
-    fn apply(self, s: &mut Vec<u8>) {
-        match self {
-            Fault::EkCoefficientNotReduced(at) => {
-                s[at] = 0xff;
-                s[at + 1] |= 0x0f;
-            }
-            Fault::Ek1024LastCoefficientNotReduced => {
-                s[1535] = 0xff;
-                s[1534] |= 0xf0;
-            }
-            Fault::LowOrderX25519 => {
-                let n = s.len();
-                s[n - 32..].fill(0);
-            }
-            Fault::OffCurve(len) => s[len - 1] ^= 1,
-            Fault::Compressed => s[0] = 0x02,
-            Fault::Truncated => {
-                s.pop();
-            }
-            Fault::Extended => s.push(0),
-        }
-    }
-}
-
-/// Client-share faults (ClientHello from OpenSSL; the pqhkex server must refuse).
-fn client_share_faults() -> Vec<(&'static str, Fault)> {
-    vec![
-        ("X25519MLKEM768", Fault::EkCoefficientNotReduced(0)),
-        ("X25519MLKEM768", Fault::LowOrderX25519),
-        ("X25519MLKEM768", Fault::Truncated),
-        ("SecP256r1MLKEM768", Fault::OffCurve(65)),
-        ("SecP256r1MLKEM768", Fault::Compressed),
-        ("SecP256r1MLKEM768", Fault::EkCoefficientNotReduced(65)),
-        ("SecP384r1MLKEM1024", Fault::EkCoefficientNotReduced(97)),
-        ("SecP384r1MLKEM1024", Fault::OffCurve(97)),
-        ("MLKEM512", Fault::Truncated),
-        ("MLKEM512", Fault::EkCoefficientNotReduced(0)),
-        ("MLKEM768", Fault::EkCoefficientNotReduced(0)),
-        ("MLKEM1024", Fault::Ek1024LastCoefficientNotReduced),
-        ("MLKEM1024", Fault::Extended),
-    ]
-}
-
-/// Server-share faults (ServerHello from OpenSSL; the pqhkex client must refuse). An
-/// ML-KEM ciphertext of the right length is always accepted (implicit rejection), so
-/// for ML-KEM only the length can be wrong.
-fn server_share_faults() -> Vec<(&'static str, Fault)> {
-    vec![
-        ("X25519MLKEM768", Fault::LowOrderX25519),
-        ("X25519MLKEM768", Fault::Truncated),
-        ("SecP256r1MLKEM768", Fault::OffCurve(65)),
-        ("SecP256r1MLKEM768", Fault::Compressed),
-        ("SecP384r1MLKEM1024", Fault::OffCurve(97)),
-        ("SecP384r1MLKEM1024", Fault::Extended),
-        ("MLKEM512", Fault::Truncated),
-        ("MLKEM768", Fault::Extended),
-        ("MLKEM1024", Fault::Truncated),
-    ]
-}
-
-/// A tamper that applies `fault` to the `group` share of the first hello of type
-/// `msg_type` (1 = ClientHello, 2 = ServerHello), counting how often it did.
-fn corrupt_hello(msg_type: u8, group: u16, fault: Fault, hits: Arc<AtomicUsize>) -> Tamper {
-    Box::new(move |_, record: &mut Vec<u8>| {
-        if record[0] != 22 || record.get(5) != Some(&msg_type) || hits.load(Ordering::SeqCst) > 0 {
-            return;
-        }
-        let before = record.clone();
-        rewrite_share(record, group, &|share: &mut Vec<u8>| fault.apply(share));
-        assert_ne!(*record, before, "the corruption changed nothing");
-        hits.fetch_add(1, Ordering::SeqCst);
-    })
-}
-
-fn assert_refused_with_illegal_parameter(
-    ours: &Endpoint,
-    theirs: &Endpoint,
-    alerts_from_us: Vec<(u8, u8)>,
-    what: &str,
-) {
-    assert_eq!(
-        ours.rustls_error,
-        Some(rustls::Error::PeerMisbehaved(
-            rustls::PeerMisbehaved::InvalidKeyShare
-        )),
-        "{what}: pqhkex error {:?}",
-        ours.error
-    );
-    assert_eq!(alerts_from_us, vec![(FATAL, ILLEGAL_PARAMETER)], "{what}");
-    let peer = theirs.error.as_deref().unwrap_or_default();
-    assert!(
-        peer.contains("illegal parameter"),
-        "{what}: OpenSSL says {peer:?}"
-    );
-    assert!(!ours.data_ok && !theirs.data_ok, "{what}");
-}
 
 #[test]
 fn corrupted_client_share_from_openssl_gets_illegal_parameter() {
@@ -554,6 +334,7 @@ fn corrupted_client_share_from_openssl_gets_illegal_parameter() {
             &r.server,
             &r.client,
             r.wire.alerts_from(false),
+            "illegal parameter",
             &what,
         );
     }
@@ -576,6 +357,7 @@ fn corrupted_server_share_from_openssl_gets_illegal_parameter() {
             &r.client,
             &r.server,
             r.wire.alerts_from(true),
+            "illegal parameter",
             &what,
         );
     }

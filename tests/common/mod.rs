@@ -26,19 +26,60 @@ pub fn set_ek_coefficient(ek: &mut [u8], index: usize, value: u16) {
     }
 }
 
-/// A self-signed ECDSA P-256 certificate for "localhost", made once per test binary.
-pub fn cert() -> &'static (CertificateDer<'static>, PrivateKeyDer<'static>) {
-    static CERT: OnceLock<(CertificateDer<'static>, PrivateKeyDer<'static>)> = OnceLock::new();
-    CERT.get_or_init(|| {
-        let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let key = PrivateKeyDer::try_from(ck.signing_key.serialize_der()).unwrap();
-        (ck.cert.der().clone(), key)
-    })
+/// A self-signed certificate for "localhost", in DER (for rustls) and PEM (for C peers
+/// that load files or PEM strings, such as s2n-tls).
+pub struct TestCert {
+    /// The certificate and its PKCS#8 private key.
+    pub der: (CertificateDer<'static>, PrivateKeyDer<'static>),
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
+/// Each certificate gets its own subject (and so issuer) name `cn`: a verifier that looks
+/// the issuer up by name in a trust store holding both (aws-lc's, under s2n-tls) would
+/// otherwise find the wrong one and call the chain untrusted.
+fn self_signed(alg: &'static rcgen::SignatureAlgorithm, cn: &str) -> TestCert {
+    let key = rcgen::KeyPair::generate_for(alg).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
+    let cert = params.self_signed(&key).unwrap();
+    TestCert {
+        der: (
+            cert.der().clone(),
+            PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        ),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+/// The ECDSA P-256 (ecdsa-with-SHA256) test certificate, made once per test binary.
+pub fn p256_cert() -> &'static TestCert {
+    static CERT: OnceLock<TestCert> = OnceLock::new();
+    CERT.get_or_init(|| self_signed(&rcgen::PKCS_ECDSA_P256_SHA256, "pqhkex test P-256"))
+}
+
+/// An ECDSA P-384 (ecdsa-with-SHA384) test certificate, for peers whose policy allows
+/// nothing weaker (CNSA 2.0 / CNSA 1.0 signatures), made once per test binary.
+pub fn p384_cert() -> &'static TestCert {
+    static CERT: OnceLock<TestCert> = OnceLock::new();
+    CERT.get_or_init(|| self_signed(&rcgen::PKCS_ECDSA_P384_SHA384, "pqhkex test P-384"))
+}
+
+/// The P-256 test certificate and key: what every server presents unless a test needs
+/// the P-384 one.
+pub fn cert() -> &'static (CertificateDer<'static>, PrivateKeyDer<'static>) {
+    &p256_cert().der
+}
+
+/// Trusts both test certificates.
 pub fn roots() -> RootCertStore {
     let mut roots = RootCertStore::empty();
-    roots.add(cert().0.clone()).unwrap();
+    roots.add(p256_cert().der.0.clone()).unwrap();
+    roots.add(p384_cert().der.0.clone()).unwrap();
     roots
 }
 

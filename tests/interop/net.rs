@@ -1,5 +1,7 @@
 //! Real loopback TCP: the pqhkex (rustls) endpoints, and a recording, optionally
-//! corrupting proxy that forwards whole TLS records between the two peers.
+//! corrupting proxy that forwards whole TLS records between the two peers. Shared by
+//! the interop suites, each of which uses a subset.
+#![allow(dead_code)]
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -15,7 +17,7 @@ pub const SERVER_MSG: &[u8] = b"hello from the server";
 
 /// A bound on every blocking socket call, so that a misbehaving peer fails the test
 /// instead of hanging it.
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
+pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn set_timeouts(sock: &TcpStream) {
     sock.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -39,7 +41,8 @@ pub struct Endpoint {
     pub group: Option<u16>,
     /// The negotiated group's name in this side's own terms (OpenSSL's name, or pqhkex's).
     pub group_name: Option<String>,
-    /// rustls only: whether the handshake went through a HelloRetryRequest.
+    /// Whether the handshake went through a HelloRetryRequest, for stacks that tell
+    /// (rustls, s2n-tls).
     pub hello_retry_request: Option<bool>,
     pub protocol: Option<String>,
     /// Application data went both ways.
@@ -48,6 +51,9 @@ pub struct Endpoint {
     pub error: Option<String>,
     /// rustls only: the rustls error that ended the connection.
     pub rustls_error: Option<rustls::Error>,
+    /// rustls only: the kind of the I/O error that ended the connection (an
+    /// `UnexpectedEof` carries no rustls error).
+    pub io_kind: Option<io::ErrorKind>,
 }
 
 impl Endpoint {
@@ -59,6 +65,7 @@ impl Endpoint {
         Endpoint {
             error: Some(e.to_string()),
             rustls_error,
+            io_kind: Some(e.kind()),
             hello_retry_request: hrr,
             ..Endpoint::default()
         }
