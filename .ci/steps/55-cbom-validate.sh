@@ -42,9 +42,23 @@ classical_port=$(start_server classical --policy classical)
 dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # Exit code 3: the unreachable target (documented); anything else is a failure.
+# Debian's OpenSSH server (installed by scripts/test when missing), on a free port with a
+# host key and a configuration of this step's own: an SSH endpoint in the same CBOM.
+ssh_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh_host_key"
+printf 'HostKey %s\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n' \
+    "$work/ssh_host_key" >"$work/sshd_config"
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -e -f "$work/sshd_config" -p "$ssh_port" 2>"$work/sshd.log" &
+pids+=($!)
+for _ in $(seq 50); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$ssh_port),1)" 2>/dev/null && break
+    sleep 0.1
+done
+
 rc=0
 "$bin" scan "localhost:$pq_port" "127.0.0.1:$classical_port" "127.0.0.1:$dead_port" \
-    --cbom "$work/cbom.json" --timeout 5 >"$work/scan.txt" || rc=$?
+    "ssh://127.0.0.1:$ssh_port" --cbom "$work/cbom.json" --timeout 5 >"$work/scan.txt" || rc=$?
 cat "$work/scan.txt"
 [ "$rc" -eq 3 ] || { echo "scan exited $rc, expected 3 (one unreachable target)"; exit 1; }
 
@@ -76,7 +90,13 @@ levels = {c["name"]: c["cryptoProperties"].get("algorithmProperties", {}).get("n
 assert levels["X25519MLKEM768"] == 3 and levels["SecP384r1MLKEM1024"] == 5, levels
 assert levels["MLKEM512"] == 1 and levels["x25519"] == 0, levels
 protocols = [c for c in bom["components"] if c["cryptoProperties"]["assetType"] == "protocol"]
-assert len(protocols) == 2 and len(bom["services"]) == 3, (protocols, bom["services"])
+assert len(protocols) == 3 and len(bom["services"]) == 4, (protocols, bom["services"])
+ssh = [p for p in protocols if p["cryptoProperties"]["protocolProperties"]["type"] == "ssh"]
+assert len(ssh) == 1, protocols
+ssh_refs = ssh[0]["cryptoProperties"]["protocolProperties"]["cryptoRefArray"]
+assert "crypto/ssh-kex/sntrup761x25519-sha512" in ssh_refs, ssh_refs
+assert "crypto/ssh-kex/curve25519-sha256" in ssh_refs and "crypto/ssh-host-key/ssh-ed25519" in ssh_refs, ssh_refs
+assert levels["curve25519-sha256"] == 0 and levels["ssh-ed25519"] == 0, levels
 print(f"CBOM valid (CycloneDX 1.6): {len(bom['components'])} components, "
       f"{len(bom['services'])} services, {len(bom['dependencies'])} dependencies")
 PY

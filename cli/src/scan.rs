@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use pqhkex_inventory::{
-    cbom, probe, Failure, Flow, Probe, ProbeResult, ScanReport, Scanner, Target, TargetResult,
+    cbom, probe, ssh, Failure, Flow, Probe, ProbeResult, ScanReport, Scanner, Target, TargetResult,
 };
 
 use crate::ScanArgs;
@@ -47,6 +47,9 @@ fn print_table(results: &[TargetResult]) {
         );
         if let Some(e) = &r.error {
             let _ = writeln!(out, "  error ({:?}): {}", e.kind, e.message);
+        }
+        if let Some(s) = &r.ssh {
+            print_ssh(&mut out, s);
         }
         if let Some(d) = &r.default_offer {
             let what = match (d.result, &d.group) {
@@ -164,9 +167,64 @@ fn print_table(results: &[TargetResult]) {
     let by_default = results.iter().filter(|r| r.quantum_safe_by_default).count();
     let _ = writeln!(
         out,
-        "{} target(s): {pq} accept post-quantum key exchange, {by_default} negotiate it with a browser-like offer",
+        "{} target(s): {pq} accept post-quantum key exchange, {by_default} negotiate it by default (TLS: a browser-like offer; SSH: an OpenSSH 10 client)",
         results.len()
     );
+}
+
+/// The SSH part of a target's table entry.
+fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
+    let _ = writeln!(out, "  SSH server: {}", s.banner);
+    let _ = writeln!(out, "  {:<40} kind", "key exchange (server's order)");
+    for m in &s.kex_algorithms {
+        let kind = match m.kind {
+            ssh::KexKind::MlkemHybrid => "ML-KEM hybrid (post-quantum)",
+            ssh::KexKind::PqHybrid => "post-quantum hybrid",
+            ssh::KexKind::Classical => "classical, NOT post-quantum",
+            _ => "other (not a key exchange)",
+        };
+        let _ = writeln!(out, "  {:<40} {kind}", m.name);
+    }
+    let _ = writeln!(
+        out,
+        "  OpenSSH 10 client (defaults) -> {}",
+        s.openssh10_client_choice
+            .as_deref()
+            .unwrap_or("no common method")
+    );
+    let names: Vec<&str> = s
+        .host_key_algorithms
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    let all_classical = s.host_key_algorithms.iter().all(|h| !h.post_quantum);
+    let _ = writeln!(
+        out,
+        "  host keys: {}{}",
+        names.join(", "),
+        if all_classical {
+            " (all classical: authentication is not post-quantum yet)"
+        } else {
+            ""
+        }
+    );
+    let v = &s.verification;
+    let status = match v.status {
+        ssh::VerificationStatus::Verified => format!(
+            "verified: the server ran it and its {} host key signed the exchange ({})",
+            v.host_key_algorithm.as_deref().unwrap_or("?"),
+            v.host_key_sha256.as_deref().unwrap_or("?")
+        ),
+        ssh::VerificationStatus::AdvertisedOnly => {
+            format!("advertised only: {}", v.detail.as_deref().unwrap_or(""))
+        }
+        ssh::VerificationStatus::NotOffered => "not offered".to_string(),
+        ssh::VerificationStatus::Failed => {
+            format!("FAILED: {}", v.detail.as_deref().unwrap_or(""))
+        }
+        _ => format!("{:?}", v.status),
+    };
+    let _ = writeln!(out, "  post-quantum key exchange: {status}");
 }
 
 /// `pqhkex scan`.

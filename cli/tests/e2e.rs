@@ -931,3 +931,117 @@ fn bench_errors_and_exit_codes() {
         2
     );
 }
+
+// ---- scan ssh:// ---------------------------------------------------------------------
+
+/// An SSH server as far as its SSH_MSG_KEXINIT (RFC 4253 §7.1): it offers
+/// sntrup761x25519 (OpenSSH 9.x's hybrid, which pqhkex reports but cannot run),
+/// curve25519 and a pseudo-method, then waits for the client to leave.
+fn fake_ssh_server() -> u16 {
+    fn name_list(out: &mut Vec<u8>, names: &str) {
+        out.extend_from_slice(&(names.len() as u32).to_be_bytes());
+        out.extend_from_slice(names.as_bytes());
+    }
+    let mut payload = vec![20u8];
+    payload.extend_from_slice(&[7u8; 16]); // cookie
+    for list in [
+        "sntrup761x25519-sha512@openssh.com,curve25519-sha256,ext-info-s",
+        "ssh-ed25519",
+        "aes128-ctr",
+        "aes128-ctr",
+        "hmac-sha2-256",
+        "hmac-sha2-256",
+        "none",
+        "none",
+        "",
+        "",
+    ] {
+        name_list(&mut payload, list);
+    }
+    payload.push(0); // first_kex_packet_follows
+    payload.extend_from_slice(&[0; 4]);
+    // RFC 4253 §6: padding of 4 or more bytes to a multiple of 8 bytes in all.
+    let mut padding = 8 - (5 + payload.len()) % 8;
+    if padding < 4 {
+        padding += 8;
+    }
+    let mut packet = ((1 + payload.len() + padding) as u32)
+        .to_be_bytes()
+        .to_vec();
+    packet.push(padding as u8);
+    packet.extend_from_slice(&payload);
+    packet.extend(std::iter::repeat_n(0u8, padding));
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    serve_forever(l, move |mut s| {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2p1 Fake\r\n");
+        let _ = s.write_all(&packet);
+        let mut sink = [0u8; 4096];
+        while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    port
+}
+
+#[test]
+fn scan_ssh_targets_next_to_tls_ones() {
+    let ssh = fake_ssh_server();
+    let tls = Server::start(&[]);
+    let out = pqhkex(&[
+        "scan",
+        &format!("ssh://127.0.0.1:{ssh}"),
+        &tls.target(),
+        "--groups",
+        "X25519MLKEM768,x25519",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    let s = &doc["targets"][0];
+    assert_eq!(s["protocol"], "ssh");
+    assert_eq!(s["classification"], "pq-and-classical");
+    assert_eq!(s["quantum_safe_by_default"], true);
+    assert_eq!(
+        names(&s["accepted"]["hybrid"]),
+        ["sntrup761x25519-sha512@openssh.com"]
+    );
+    assert_eq!(names(&s["accepted"]["classical"]), ["curve25519-sha256"]);
+    assert_eq!(s["ssh"]["software"], "OpenSSH_9.2p1");
+    assert_eq!(s["ssh"]["verification"]["status"], "advertised-only");
+    assert_eq!(
+        s["ssh"]["openssh10_client_choice"],
+        "sntrup761x25519-sha512@openssh.com"
+    );
+    assert_eq!(doc["targets"][1]["protocol"], "tls");
+    assert_eq!(doc["targets"][1]["classification"], "pq-and-classical");
+
+    // The table says the same, and the host keys' classical status.
+    let out = pqhkex(&["scan", &format!("ssh://127.0.0.1:{ssh}")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for needle in [
+        "[pq-and-classical]",
+        "sntrup761x25519-sha512@openssh.com",
+        "post-quantum hybrid",
+        "curve25519-sha256",
+        "classical, NOT post-quantum",
+        "OpenSSH 10 client (defaults) -> sntrup761x25519-sha512@openssh.com",
+        "host keys: ssh-ed25519 (all classical",
+        "advertised only",
+    ] {
+        assert!(out.stdout.contains(needle), "{needle:?} in\n{}", out.stdout);
+    }
+
+    // Not SSH: exit code 5 and kind not-ssh; nothing listening: 3.
+    let http = tcp_server(|mut s| {
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    });
+    let out = pqhkex(&["scan", &format!("ssh://127.0.0.1:{http}"), "--json"]);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert_eq!(out.json()["targets"][0]["error"]["kind"], "not-ssh");
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = pqhkex(&["scan", &format!("ssh://{closed}"), "--json"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+}

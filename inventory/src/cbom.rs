@@ -30,6 +30,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use pqhkex::{Algorithm, Group, Kind};
 use serde_json::{json, Value};
 
+use crate::ssh::{HostKeyAlg, KexKind, KexMethod, SshReport};
 use crate::{Failure, GroupKind, Status, TargetResult};
 
 /// The facts CycloneDX asks for about one component algorithm.
@@ -96,6 +97,159 @@ fn group_ref(g: &Group) -> String {
 
 fn protocol_ref(target: &str) -> String {
     format!("crypto/protocol/tls@{target}")
+}
+
+fn ssh_protocol_ref(target: &str) -> String {
+    format!("crypto/protocol/ssh@{target}")
+}
+
+fn ssh_kex_ref(name: &str) -> String {
+    format!("crypto/ssh-kex/{name}")
+}
+
+fn ssh_host_key_ref(name: &str) -> String {
+    format!("crypto/ssh-host-key/{name}")
+}
+
+/// Classical security in bits of an SSH key-exchange or host-key algorithm name, where
+/// it is fixed by the name (RFC 8731, RFC 5656, RFC 8709, RFC 10042; for the MODP groups
+/// of RFC 3526/8268, the usual estimates after NIST SP 800-57 Part 1 Table 2: 2048 bits
+/// 112, 3072 128, and interpolated above); `None` where it depends on a key size the
+/// name does not give (RSA, group exchange).
+fn ssh_classical_bits(name: &str) -> Option<u32> {
+    let n = name.split('@').next().unwrap_or(name);
+    Some(match n {
+        "mlkem1024nistp384-sha384" | "ecdh-sha2-nistp521" | "ecdsa-sha2-nistp521" => 256,
+        "mlkem768x25519-sha256"
+        | "mlkem768nistp256-sha256"
+        | "ecdh-sha2-nistp384"
+        | "ecdsa-sha2-nistp384"
+        | "diffie-hellman-group18-sha512" => 192,
+        "diffie-hellman-group17-sha512" => 176,
+        "diffie-hellman-group16-sha512" => 152,
+        "diffie-hellman-group15-sha512" => 128,
+        "curve25519-sha256"
+        | "sntrup761x25519-sha512"
+        | "ecdh-sha2-nistp256"
+        | "ssh-ed25519"
+        | "ecdsa-sha2-nistp256"
+        | "sk-ssh-ed25519"
+        | "sk-ecdsa-sha2-nistp256" => 128,
+        "curve448-sha512" | "ssh-ed448" => 224,
+        "diffie-hellman-group14-sha256" | "diffie-hellman-group14-sha1" => 112,
+        "diffie-hellman-group1-sha1" => 80,
+        _ => return None,
+    })
+}
+
+/// An SSH key-exchange method as a `cryptographic-asset` (`None` for pseudo-methods).
+fn ssh_kex_component(m: &KexMethod) -> Option<Value> {
+    let (primitive, functions): (&str, &[&str]) = match m.kind {
+        KexKind::MlkemHybrid | KexKind::PqHybrid => {
+            ("combiner", &["keygen", "encapsulate", "decapsulate"])
+        }
+        KexKind::Classical => ("key-agree", &["keygen", "keyderive"]),
+        _ => return None,
+    };
+    let mut props = json!({
+        "primitive": primitive,
+        "executionEnvironment": "unknown",
+        "implementationPlatform": "unknown",
+        "cryptoFunctions": functions,
+    });
+    if let Some(bits) = ssh_classical_bits(&m.name) {
+        props["classicalSecurityLevel"] = json!(bits);
+    }
+    // 0 for classical methods; a post-quantum one without a NIST category (sntrup761)
+    // gets none rather than a made-up one.
+    match (m.post_quantum, m.nist_category) {
+        (_, Some(c)) => props["nistQuantumSecurityLevel"] = json!(c),
+        (false, None) => props["nistQuantumSecurityLevel"] = json!(0),
+        (true, None) => {}
+    }
+    Some(json!({
+        "type": "cryptographic-asset",
+        "bom-ref": ssh_kex_ref(&m.name),
+        "name": m.name,
+        "description": format!("SSH key exchange {} ({})", m.name, if m.post_quantum { "post-quantum hybrid" } else { "classical, not quantum-safe" }),
+        "cryptoProperties": { "assetType": "algorithm", "algorithmProperties": props },
+        "properties": [prop("quantum-safe", m.post_quantum)],
+    }))
+}
+
+/// An SSH host-key algorithm as a `cryptographic-asset`.
+fn ssh_host_key_component(h: &HostKeyAlg) -> Value {
+    let mut props = json!({
+        "primitive": "signature",
+        "executionEnvironment": "unknown",
+        "implementationPlatform": "unknown",
+        "cryptoFunctions": ["sign", "verify"],
+    });
+    if let Some(bits) = ssh_classical_bits(&h.name) {
+        props["classicalSecurityLevel"] = json!(bits);
+    }
+    if !h.post_quantum {
+        props["nistQuantumSecurityLevel"] = json!(0);
+    }
+    json!({
+        "type": "cryptographic-asset",
+        "bom-ref": ssh_host_key_ref(&h.name),
+        "name": h.name,
+        "description": format!(
+            "SSH host-key signature {} ({}: the authentication half of the migration)",
+            h.name,
+            if h.post_quantum { "post-quantum" } else { "classical, not quantum-safe" }
+        ),
+        "cryptoProperties": { "assetType": "algorithm", "algorithmProperties": props },
+        "properties": [prop("quantum-safe", h.post_quantum)],
+    })
+}
+
+/// The SSH `protocol` asset of one endpoint and the references it depends on.
+fn ssh_protocol_component(r: &TargetResult, s: &SshReport) -> (Value, Vec<String>) {
+    let refs: Vec<String> = s
+        .kex_algorithms
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.kind,
+                KexKind::MlkemHybrid | KexKind::PqHybrid | KexKind::Classical
+            )
+        })
+        .map(|m| ssh_kex_ref(&m.name))
+        .chain(
+            s.host_key_algorithms
+                .iter()
+                .map(|h| ssh_host_key_ref(&h.name)),
+        )
+        .collect();
+    let mut props = vec![
+        prop("endpoint", &r.target),
+        prop("classification", r.classification.as_str()),
+        prop("ssh-software", &s.software),
+        prop(
+            "pq-verification",
+            serde_json::to_value(s.verification.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        ),
+        prop("quantum-safe-by-default", r.quantum_safe_by_default),
+    ];
+    if let Some(c) = &s.openssh10_client_choice {
+        props.push(prop("openssh10-client-choice", c));
+    }
+    let component = json!({
+        "type": "cryptographic-asset",
+        "bom-ref": ssh_protocol_ref(&r.target),
+        "name": format!("SSH at {}", r.target),
+        "cryptoProperties": {
+            "assetType": "protocol",
+            "protocolProperties": { "type": "ssh", "version": "2.0", "cryptoRefArray": refs },
+        },
+        "properties": props,
+    });
+    (component, refs)
 }
 
 fn service_ref(target: &str) -> String {
@@ -347,6 +501,24 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
     for a in &algorithms {
         components.push(algorithm_component(*a));
     }
+    // SSH algorithms, each once, in order of first appearance.
+    let mut ssh_refs: Vec<String> = Vec::new();
+    for s in results.iter().filter_map(|r| r.ssh.as_ref()) {
+        let kex = s
+            .kex_algorithms
+            .iter()
+            .filter_map(|m| Some((ssh_kex_ref(&m.name), ssh_kex_component(m)?)));
+        let keys = s
+            .host_key_algorithms
+            .iter()
+            .map(|h| (ssh_host_key_ref(&h.name), ssh_host_key_component(h)));
+        for (r, c) in kex.chain(keys) {
+            if !ssh_refs.contains(&r) {
+                ssh_refs.push(r);
+                components.push(c);
+            }
+        }
+    }
     let mut services = Vec::new();
     for (r, groups) in results.iter().zip(&per_target) {
         let reachable = r.status == Status::Ok;
@@ -354,13 +526,27 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
         if let Some(e) = &r.error {
             props.push(prop("error", &e.message));
         }
+        // `ssh://` and `https://` targets are URLs already; a bare HOST:PORT is TLS.
+        let endpoint = if r.target.contains("://") {
+            r.target.clone()
+        } else {
+            format!("tls://{}", r.target)
+        };
         let mut service = json!({
             "bom-ref": service_ref(&r.target),
             "name": r.target,
-            "endpoints": [format!("tls://{}", r.target)],
+            "endpoints": [endpoint],
             "properties": props,
         });
-        if reachable {
+        if let (true, Some(s)) = (reachable, &r.ssh) {
+            let (component, refs) = ssh_protocol_component(r, s);
+            components.push(component);
+            dependencies.push(json!({ "ref": ssh_protocol_ref(&r.target), "dependsOn": refs }));
+            dependencies.push(json!({
+                "ref": service_ref(&r.target),
+                "dependsOn": [ssh_protocol_ref(&r.target)],
+            }));
+        } else if reachable {
             components.push(protocol_component(r, groups));
             dependencies.push(json!({
                 "ref": protocol_ref(&r.target),
@@ -388,7 +574,7 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
                     "type": "application",
                     "name": "pqhkex",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "description": "pqhkex scan: TLS key-exchange groups accepted by endpoints",
+                    "description": "pqhkex scan: TLS key-exchange groups and SSH key-exchange and host-key algorithms of endpoints",
                     // What ran the scanner's own key exchanges (graviola, pure-rust,
                     // aws-lc-rs), per algorithm: the endpoints' answers do not depend on it.
                     "properties": pqhkex::Algorithm::ALL.iter().map(|a| json!({

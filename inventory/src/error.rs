@@ -31,6 +31,8 @@ pub enum Failure {
     Timeout(String),
     /// The peer answered with something that is not TLS. 5.
     NotTls(String),
+    /// The peer of an `ssh://` target answered with something that is not SSH. 5.
+    NotSsh(String),
     /// The peer speaks TLS 1.2 only. 6.
     Tls12Only(String),
     /// The peer's certificate was not trusted. 7.
@@ -62,6 +64,8 @@ pub enum FailureKind {
     Timeout,
     /// [`Failure::NotTls`].
     NotTls,
+    /// [`Failure::NotSsh`].
+    NotSsh,
     /// [`Failure::Tls12Only`].
     Tls12Only,
     /// [`Failure::Certificate`].
@@ -85,6 +89,7 @@ impl Failure {
             Failure::Unreachable(_) => FailureKind::Unreachable,
             Failure::Timeout(_) => FailureKind::Timeout,
             Failure::NotTls(_) => FailureKind::NotTls,
+            Failure::NotSsh(_) => FailureKind::NotSsh,
             Failure::Tls12Only(_) => FailureKind::Tls12Only,
             Failure::Certificate(_) => FailureKind::Certificate,
             Failure::Handshake(_) => FailureKind::Handshake,
@@ -105,6 +110,7 @@ impl Failure {
             | Failure::Unreachable(m)
             | Failure::Timeout(m)
             | Failure::NotTls(m)
+            | Failure::NotSsh(m)
             | Failure::Tls12Only(m)
             | Failure::Certificate(m)
             | Failure::Handshake(m) => m,
@@ -112,7 +118,7 @@ impl Failure {
     }
 
     /// The exit code of the `pqhkex` command line for this kind: 1 other, 2 usage,
-    /// 3 unreachable, 4 timeout, 5 not TLS, 6 TLS 1.2 only, 7 certificate, 8 handshake.
+    /// 3 unreachable, 4 timeout, 5 not TLS (or not SSH), 6 TLS 1.2 only, 7 certificate, 8 handshake.
     ///
     /// ```
     /// use pqhkex_inventory::Failure;
@@ -125,7 +131,7 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::Unreachable(_) => 3,
             Failure::Timeout(_) => 4,
-            Failure::NotTls(_) => 5,
+            Failure::NotTls(_) | Failure::NotSsh(_) => 5,
             Failure::Tls12Only(_) => 6,
             Failure::Certificate(_) => 7,
             Failure::Handshake(_) => 8,
@@ -144,7 +150,7 @@ impl Failure {
     pub fn is_connection_level(&self) -> bool {
         matches!(
             self,
-            Failure::Unreachable(_) | Failure::Timeout(_) | Failure::NotTls(_)
+            Failure::Unreachable(_) | Failure::Timeout(_) | Failure::NotTls(_) | Failure::NotSsh(_)
         )
     }
 

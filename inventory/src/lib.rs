@@ -55,4 +55,4 @@ pub use scan::{
     ProbeResult, ScanReport, Scanner, SplitCheck, Status, TargetResult, SCHEMA_VERSION,
     SPLIT_PAUSE, SPLIT_RECORD_SIZE,
 };
-pub use target::Target;
+pub use target::{Protocol, Target};

@@ -21,7 +21,8 @@ use rustls::{ProtocolVersion, RootCertStore};
 use serde::{Deserialize, Serialize};
 
 use crate::probe::{self, Delivery, Handshake, Recording};
-use crate::{Failure, FailureKind, Target};
+use crate::ssh::{self, KexMethod, SshError, SshReport, VerificationStatus};
+use crate::{Failure, FailureKind, Protocol, Target};
 
 /// The `schema_version` of the scan JSON this crate writes
 /// (`schema/scan-v1.schema.json` in the repository).
@@ -534,6 +535,10 @@ pub struct TargetResult {
     pub target: String,
     /// The address probed.
     pub address: Option<String>,
+    /// What was spoken to it: `tls` or `ssh` (absent in documents written before SSH
+    /// scanning, which are all TLS).
+    #[serde(default)]
+    pub protocol: Protocol,
     /// Whether it was reached.
     pub status: Status,
     /// What went wrong, if anything (unreachable, not TLS, TLS 1.2 only, ...).
@@ -556,6 +561,13 @@ pub struct TargetResult {
     /// check was off or the browser-like offer itself failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_hello_split: Option<SplitCheck>,
+    /// For an `ssh://` target that answered: its identification, key-exchange and
+    /// host-key algorithms, and whether `mlkem768x25519-sha256` ran and verified. The
+    /// TLS fields stay empty; `accepted` lists the key-exchange methods by kind
+    /// (`hybrid`: post-quantum hybrids), `quantum_safe_by_default` says whether an
+    /// OpenSSH 10 client with default settings negotiates a post-quantum method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<SshReport>,
 }
 
 impl TargetResult {
@@ -571,6 +583,7 @@ impl TargetResult {
         TargetResult {
             target: target.to_string(),
             address,
+            protocol: Protocol::Tls,
             status: Status::Error,
             error: Some(f.into()),
             classification: Class::Unreachable,
@@ -581,6 +594,7 @@ impl TargetResult {
             groups: Vec::new(),
             certificate: None,
             client_hello_split: None,
+            ssh: None,
         }
     }
 
@@ -954,8 +968,9 @@ impl Scanner {
     }
 
     /// Scans one target: resolve, the browser-like offer, then each group alone (and
-    /// without a key share, with [`Scanner::hello_retry_probes`]). Never fails: an
-    /// unreachable target is a result too.
+    /// without a key share, with [`Scanner::hello_retry_probes`]); for an `ssh://`
+    /// target, its key-exchange offer and the hybrid run (see [`crate::ssh`]). Never
+    /// fails: an unreachable target is a result too.
     ///
     /// ```no_run
     /// # use std::sync::Arc;
@@ -967,6 +982,9 @@ impl Scanner {
     /// # Ok::<(), pqhkex_inventory::Failure>(())
     /// ```
     pub fn scan_target(&self, target: &Target) -> TargetResult {
+        if target.protocol == Protocol::Ssh {
+            return self.scan_ssh(target);
+        }
         let addr = match target.resolve() {
             Ok(a) => a,
             Err(f) => return TargetResult::unreachable(&target.input, None, &f),
@@ -1073,6 +1091,7 @@ impl Scanner {
         TargetResult {
             target: target.input.clone(),
             address: Some(addr.to_string()),
+            protocol: Protocol::Tls,
             status: Status::Ok,
             error: failure.as_ref().map(ErrorInfo::from),
             classification,
@@ -1088,6 +1107,69 @@ impl Scanner {
                 error: hs.certificate.and_then(|c| c.err()),
             }),
             client_hello_split,
+            ssh: None,
+        }
+    }
+
+    /// Scans an `ssh://` target: its identification line and KEXINIT, and
+    /// `mlkem768x25519-sha256` run up to the host key's signature when offered (see
+    /// [`ssh::probe`]).
+    fn scan_ssh(&self, target: &Target) -> TargetResult {
+        let ssh_unreachable = |address: Option<String>, f: &Failure| TargetResult {
+            protocol: Protocol::Ssh,
+            ..TargetResult::unreachable(&target.input, address, f)
+        };
+        let addr = match target.resolve() {
+            Ok(a) => a,
+            Err(f) => return ssh_unreachable(None, &f),
+        };
+        let report = match ssh::probe(addr, &target.input, self.timeout) {
+            Ok(r) => r,
+            Err(e) => return ssh_unreachable(Some(addr.to_string()), &ssh_failure(target, e)),
+        };
+        let mut accepted = Accepted::default();
+        for m in &report.kex_algorithms {
+            match m.kind {
+                ssh::KexKind::MlkemHybrid | ssh::KexKind::PqHybrid => {
+                    accepted.hybrid.push(m.name.clone())
+                }
+                ssh::KexKind::Classical => accepted.classical.push(m.name.clone()),
+                _ => {}
+            }
+        }
+        let classification = match report.classification {
+            ssh::Classification::PqOnly => Class::PqOnly,
+            ssh::Classification::PqAndClassical => Class::PqAndClassical,
+            ssh::Classification::ClassicalOnly => Class::ClassicalOnly,
+            _ => Class::NoCommonGroup,
+        };
+        // A server that ran the hybrid and got it wrong is broken, like a failed
+        // handshake.
+        let failure = (report.verification.status == VerificationStatus::Failed).then(|| {
+            Failure::Handshake(format!(
+                "{}: the post-quantum key exchange did not verify: {}",
+                target.input,
+                report.verification.detail.as_deref().unwrap_or("no detail")
+            ))
+        });
+        TargetResult {
+            target: target.input.clone(),
+            address: Some(addr.to_string()),
+            protocol: Protocol::Ssh,
+            status: Status::Ok,
+            error: failure.as_ref().map(ErrorInfo::from),
+            classification,
+            quantum_safe_by_default: report
+                .openssh10_client_choice
+                .as_deref()
+                .is_some_and(|c| KexMethod::describe(c).post_quantum),
+            tls12_only: false,
+            default_offer: None,
+            accepted,
+            groups: Vec::new(),
+            certificate: None,
+            client_hello_split: None,
+            ssh: Some(report),
         }
     }
 
@@ -1190,6 +1272,21 @@ impl Scanner {
             }
         });
         delivered
+    }
+}
+
+/// An SSH probe's error as a [`Failure`] (a protocol error is a failed handshake).
+fn ssh_failure(target: &Target, e: SshError) -> Failure {
+    match e {
+        SshError::Unreachable(m) => Failure::Unreachable(format!("{}: {m}", target.input)),
+        SshError::Timeout(m) => Failure::Timeout(format!("{}: {m}", target.input)),
+        SshError::NotSsh(m) => Failure::NotSsh(format!("{}: {m}", target.input)),
+        SshError::Protocol(m) => Failure::Handshake(format!(
+            "SSH key exchange with {} failed: {m}",
+            target.input
+        )),
+        #[allow(unreachable_patterns)]
+        other => Failure::Other(format!("{}: {other}", target.input)),
     }
 }
 

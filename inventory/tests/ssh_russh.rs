@@ -244,3 +244,132 @@ fn russh_independent_derivation_verifies_and_swapped_one_fails() {
     // The host key is still identified.
     assert_eq!(bad.verification.host_key_sha256.as_deref(), Some(&fp[..]));
 }
+
+/// `ssh://` targets through the scanner, mixed with a TLS one in one scan: the typed
+/// result, the published JSON Schema, and the CBOM's SSH protocol and algorithm assets.
+#[test]
+fn scanner_mixes_ssh_and_tls_targets() {
+    use pqhkex_inventory::{cbom, Class, Protocol, ScanReport, Scanner, Status, Target};
+
+    let (key, fp) = host_key(&["-t", "ed25519"]);
+    let pq = start_russh(vec![key.clone()], None);
+    let classical = start_russh(vec![key], Some(vec![russh::kex::CURVE25519]));
+    // Not SSH: an HTTP answer.
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let http_addr = http.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut s in http.incoming().flatten() {
+            use std::io::Write;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        }
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let targets: Vec<Target> = [
+        format!("ssh://{pq}"),
+        format!("ssh://{classical}"),
+        format!("ssh://{http_addr}"),
+        closed.to_string(),
+    ]
+    .iter()
+    .map(|t| Target::parse(t).unwrap())
+    .collect();
+    let scanner = Scanner::new(Arc::new(rustls::crypto::ring::default_provider()))
+        .unwrap()
+        .timeout(TIMEOUT);
+    let report = ScanReport::new(scanner.scan(&targets));
+    let t = &report.targets;
+    let json = serde_json::to_string_pretty(&report).unwrap();
+
+    assert_eq!(t[0].protocol, Protocol::Ssh);
+    assert_eq!(t[0].status, Status::Ok);
+    assert_eq!(t[0].classification, Class::PqAndClassical, "{json}");
+    assert!(t[0].quantum_safe_by_default);
+    assert!(t[0]
+        .accepted
+        .hybrid
+        .contains(&"mlkem768x25519-sha256".to_string()));
+    assert!(!t[0].accepted.classical.is_empty());
+    assert!(t[0].error.is_none());
+    let s = t[0].ssh.as_ref().unwrap();
+    assert_eq!(s.verification.status, VerificationStatus::Verified);
+    assert_eq!(s.verification.host_key_sha256.as_deref(), Some(fp.as_str()));
+
+    assert_eq!(t[1].classification, Class::ClassicalOnly);
+    assert!(!t[1].quantum_safe_by_default);
+    assert_eq!(t[1].accepted.classical, ["curve25519-sha256"]);
+
+    assert_eq!(t[2].classification, Class::Unreachable);
+    assert_eq!(t[2].protocol, Protocol::Ssh);
+    let e = t[2].error.as_ref().unwrap();
+    assert_eq!(
+        (e.kind, e.exit_code),
+        (pqhkex_inventory::FailureKind::NotSsh, 5),
+        "{json}"
+    );
+
+    assert_eq!(t[3].protocol, Protocol::Tls);
+    assert_eq!(t[3].classification, Class::Unreachable);
+    assert_eq!(report.exit_code(), 5);
+
+    // The published schema, and back.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schema/scan-v1.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let value = serde_json::to_value(&report).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let back: ScanReport = serde_json::from_value(value).unwrap();
+    assert_eq!(back, report);
+
+    // The CBOM: an SSH protocol asset per reachable SSH endpoint, each algorithm once.
+    let bom = cbom::build(&report.targets, &report.timestamp);
+    let components = bom["components"].as_array().unwrap();
+    let by_ref = |r: &str| components.iter().find(|c| c["bom-ref"] == r);
+    let protocol = by_ref(&format!("crypto/protocol/ssh@ssh://{pq}")).expect("SSH protocol asset");
+    let props = &protocol["cryptoProperties"]["protocolProperties"];
+    assert_eq!(props["type"], "ssh");
+    let refs: Vec<&str> = props["cryptoRefArray"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        refs.contains(&"crypto/ssh-kex/mlkem768x25519-sha256"),
+        "{refs:?}"
+    );
+    assert!(
+        refs.contains(&"crypto/ssh-host-key/ssh-ed25519"),
+        "{refs:?}"
+    );
+    let mlkem = by_ref("crypto/ssh-kex/mlkem768x25519-sha256").unwrap();
+    assert_eq!(
+        mlkem["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"],
+        3
+    );
+    let ed = by_ref("crypto/ssh-host-key/ssh-ed25519").unwrap();
+    assert_eq!(
+        ed["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"],
+        0
+    );
+    let n = components
+        .iter()
+        .filter(|c| c["bom-ref"] == "crypto/ssh-kex/curve25519-sha256")
+        .count();
+    assert_eq!(n, 1, "an algorithm seen at two endpoints is one asset");
+    let services = bom["services"].as_array().unwrap();
+    assert_eq!(services[0]["endpoints"][0], format!("ssh://{pq}"));
+    assert_eq!(services[3]["endpoints"][0], format!("tls://{closed}"));
+}

@@ -10,11 +10,10 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use pqhkex_inventory::ssh::{probe, SshTarget};
+//! use pqhkex_inventory::{ssh::probe, Target};
 //!
-//! let target: SshTarget = "ssh://example.net".parse()?;
-//! let addr = target.socket_addrs()?[0];
-//! let report = probe(addr, &target.to_string(), Duration::from_secs(5))?;
+//! let target = Target::parse("ssh://example.net")?;
+//! let report = probe(target.resolve()?, &target.input, Duration::from_secs(5))?;
 //! println!("{} {:?} {:?}", report.software, report.classification, report.verification.status);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -31,8 +30,7 @@ mod wire;
 
 use std::fmt;
 use std::io::{self, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::str::FromStr;
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -60,112 +58,12 @@ const DISCONNECT_BY_APPLICATION: u32 = 11;
 /// At most this many IGNORE/DEBUG packets are skipped while waiting for one message.
 const MAX_SKIPPED_PACKETS: usize = 64;
 
-/// An SSH endpoint: `ssh://host[:port]` (port 22 by default), an IPv6 literal in
-/// brackets. The `ssh://` prefix may be left out. A malformed target (another scheme, a
-/// user, a path, a bad port) is refused as [`SshError::Unreachable`].
-///
-/// ```
-/// use pqhkex_inventory::ssh::SshTarget;
-/// let t: SshTarget = "ssh://[2001:db8::1]:2222".parse().unwrap();
-/// assert_eq!((t.host.as_str(), t.port), ("2001:db8::1", 2222));
-/// assert_eq!(t.to_string(), "ssh://[2001:db8::1]:2222");
-/// assert_eq!("ssh://example.net".parse::<SshTarget>().unwrap().port, 22);
-/// assert!("https://example.net".parse::<SshTarget>().is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SshTarget {
-    /// Host name or IP address (an IPv6 address without brackets).
-    pub host: String,
-    /// TCP port.
-    pub port: u16,
-}
-
-impl SshTarget {
-    /// The default SSH port (RFC 4253 §4.1).
-    pub const DEFAULT_PORT: u16 = 22;
-
-    /// Resolves the host to socket addresses (blocking DNS).
-    ///
-    /// ```
-    /// let t: pqhkex_inventory::ssh::SshTarget = "ssh://127.0.0.1:2022".parse().unwrap();
-    /// assert_eq!(t.socket_addrs().unwrap()[0].to_string(), "127.0.0.1:2022");
-    /// ```
-    pub fn socket_addrs(&self) -> io::Result<Vec<SocketAddr>> {
-        Ok((self.host.as_str(), self.port).to_socket_addrs()?.collect())
-    }
-}
-
-impl FromStr for SshTarget {
-    type Err = SshError;
-
-    fn from_str(s: &str) -> Result<Self, SshError> {
-        let bad = |why: &str| SshError::Unreachable(format!("invalid SSH target {s:?}: {why}"));
-        let rest = match s.split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("ssh") => rest,
-            Some(_) => return Err(bad("the scheme must be ssh://")),
-            None => s,
-        };
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.contains(['/', '@', '?', '#']) || rest.is_empty() {
-            return Err(bad("expected host[:port] with no user, path or query"));
-        }
-        let (host, port) = if let Some(after) = rest.strip_prefix('[') {
-            let (host, tail) = after
-                .split_once(']')
-                .ok_or_else(|| bad("unclosed '[' in an IPv6 address"))?;
-            if host.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(bad("not an IPv6 address in brackets"));
-            }
-            match tail {
-                "" => (host, None),
-                t => (
-                    host,
-                    Some(
-                        t.strip_prefix(':')
-                            .ok_or_else(|| bad("expected ':' after ']'"))?,
-                    ),
-                ),
-            }
-        } else {
-            match rest.split_once(':') {
-                Some((h, p)) if !p.contains(':') => (h, Some(p)),
-                Some(_) => return Err(bad("an IPv6 address must be in brackets")),
-                None => (rest, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(bad("empty host"));
-        }
-        let port = match port {
-            None => Self::DEFAULT_PORT,
-            Some(p) => p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| bad("the port must be 1 to 65535"))?,
-        };
-        Ok(SshTarget {
-            host: host.to_owned(),
-            port,
-        })
-    }
-}
-
-impl fmt::Display for SshTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "ssh://[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "ssh://{}:{}", self.host, self.port)
-        }
-    }
-}
-
 /// What kind of key exchange a name is.
 ///
 /// ```
 /// assert_eq!(serde_json::to_string(&pqhkex_inventory::ssh::KexKind::MlkemHybrid).unwrap(), "\"mlkem-hybrid\"");
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KexKind {
@@ -234,6 +132,7 @@ pub struct HostKeyAlg {
 /// ```
 /// assert_eq!(serde_json::to_string(&pqhkex_inventory::ssh::Classification::PqAndClassical).unwrap(), "\"pq-and-classical\"");
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Classification {
@@ -252,6 +151,7 @@ pub enum Classification {
 /// ```
 /// assert_eq!(serde_json::to_string(&pqhkex_inventory::ssh::VerificationStatus::AdvertisedOnly).unwrap(), "\"advertised-only\"");
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerificationStatus {
@@ -340,6 +240,7 @@ pub struct SshReport {
 /// assert_eq!(e.kind(), "timeout");
 /// assert_eq!(e.to_string(), "timeout: no SSH identification line within 2s");
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SshError {
     /// No TCP connection (refused, no route, bad target).
@@ -797,37 +698,6 @@ fn exchange_hash(x: &ExchangeHashInput<'_>) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets() {
-        let t = |s: &str| s.parse::<SshTarget>();
-        assert_eq!(
-            t("ssh://host").unwrap(),
-            SshTarget {
-                host: "host".into(),
-                port: 22
-            }
-        );
-        assert_eq!(t("host:2200").unwrap().port, 2200);
-        assert_eq!(t("ssh://[::1]").unwrap().host, "::1");
-        assert_eq!(t("SSH://[::1]:23/").unwrap().port, 23);
-        for bad in [
-            "",
-            "ssh://",
-            "http://h",
-            "ssh://h:0",
-            "ssh://h:99999",
-            "ssh://::1",
-            "ssh://[::1",
-            "ssh://[nothex]:22",
-            "ssh://user@h",
-            "ssh://h/path",
-            "ssh://[::1]x",
-        ] {
-            assert!(t(bad).is_err(), "{bad}");
-        }
-        assert_eq!(t("ssh://h:22").unwrap().to_string(), "ssh://h:22");
-    }
 
     #[test]
     fn exchange_hash_is_over_strings() {
