@@ -1,12 +1,16 @@
-//! A TLS 1.3 server that is not pqhkex's, for `scripts/server-cost`: the vendored
-//! OpenSSL 3.x (`openssl`, groups by OpenSSL name) or rustls with aws-lc-rs's own
-//! key-exchange groups (`rustls-aws-lc-rs`). Prints `listening on ADDR`, then serves
-//! until killed: each connection is a handshake, a wait for the client's close_notify,
-//! and a close_notify back.
+//! A TLS server that is not pqhkex's, for `scripts/server-cost` and the command line's
+//! end-to-end tests: the vendored OpenSSL 3.x (`openssl [GROUPS]`, an OpenSSL groups
+//! list, TLS 1.3), rustls with aws-lc-rs's own key-exchange groups
+//! (`rustls-aws-lc-rs`), or s2n-tls (`s2n POLICY`, an s2n security policy such as
+//! `default_pq`, `20260720` (CNSA 2.0: with an ECDSA P-384 certificate) or
+//! `default_tls13`). Prints `listening on ADDR`, then serves until killed: each
+//! connection is a handshake, a wait for the client's close_notify, and a close_notify
+//! back.
 //!
 //! ```text
 //! cargo run --release -p pqhkex-cli --example peer_server -- openssl
 //! cargo run --release -p pqhkex-cli --example peer_server -- rustls-aws-lc-rs
+//! cargo run --release -p pqhkex-cli --example peer_server -- s2n default_pq
 //! ```
 
 use std::io::{Read, Write};
@@ -23,10 +27,15 @@ const OPENSSL_GROUPS: &str =
 enum Peer {
     OpenSsl(openssl::ssl::SslContext),
     Rustls(Arc<rustls::ServerConfig>),
+    S2n(
+        s2n_tls_tokio::TlsAcceptor<s2n_tls::config::Config>,
+        tokio::runtime::Runtime,
+    ),
 }
 
 impl Peer {
-    fn new(which: &str, cert: &[u8], key: &[u8]) -> Result<Peer, String> {
+    fn new(which: &str, arg: Option<&str>, certified: &Certified) -> Result<Peer, String> {
+        let (cert, key) = (&certified.der[..], &certified.key_der[..]);
         match which {
             "openssl" => {
                 use openssl::ssl::{SslContext, SslMethod, SslVersion};
@@ -34,7 +43,8 @@ impl Peer {
                 let mut ctx = SslContext::builder(SslMethod::tls_server()).map_err(e)?;
                 ctx.set_min_proto_version(Some(SslVersion::TLS1_3))
                     .map_err(e)?;
-                ctx.set_groups_list(OPENSSL_GROUPS).map_err(e)?;
+                ctx.set_groups_list(arg.unwrap_or(OPENSSL_GROUPS))
+                    .map_err(e)?;
                 let x509 = openssl::x509::X509::from_der(cert).map_err(e)?;
                 let pkey = openssl::pkey::PKey::private_key_from_pkcs8(key).map_err(e)?;
                 ctx.set_certificate(&x509).map_err(e)?;
@@ -57,8 +67,25 @@ impl Peer {
                     .map_err(|e| e.to_string())?;
                 Ok(Peer::Rustls(Arc::new(config)))
             }
+            "s2n" => {
+                let e = |e: s2n_tls::error::Error| e.to_string();
+                let policy = s2n_tls::security::Policy::from_version(arg.unwrap_or("default_pq"))
+                    .map_err(e)?;
+                let mut b = s2n_tls::config::Config::builder();
+                b.set_security_policy(&policy).map_err(e)?;
+                // No blinding delay: a refused handshake would otherwise sleep 10-30 s.
+                b.set_max_blinding_delay(0).map_err(e)?;
+                b.load_pem(certified.pem.as_bytes(), certified.key_pem.as_bytes())
+                    .map_err(e)?;
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let config = b.build().map_err(e)?;
+                Ok(Peer::S2n(s2n_tls_tokio::TlsAcceptor::new(config), runtime))
+            }
             other => Err(format!(
-                "unknown server {other:?}: openssl or rustls-aws-lc-rs"
+                "unknown server {other:?}: openssl, rustls-aws-lc-rs or s2n"
             )),
         }
     }
@@ -89,19 +116,61 @@ impl Peer {
                 conn.send_close_notify();
                 let _ = conn.write_tls(&mut sock);
             }
+            Peer::S2n(acceptor, runtime) => {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                runtime.block_on(async {
+                    let _ = sock.set_nonblocking(true);
+                    let Ok(sock) = tokio::net::TcpStream::from_std(sock) else {
+                        return;
+                    };
+                    let Ok(Ok(mut tls)) =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(sock)).await
+                    else {
+                        return;
+                    };
+                    let mut buf = [0u8; 512];
+                    while let Ok(Ok(n)) =
+                        tokio::time::timeout(Duration::from_secs(10), tls.read(&mut buf)).await
+                    {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    let _ = tls.shutdown().await;
+                });
+            }
         }
     }
 }
 
+/// A certificate for localhost: DER and PKCS#8 DER, ECDSA P-384 for s2n's CNSA 2.0
+/// policy (which wants it), P-256 otherwise.
+struct Certified {
+    der: Vec<u8>,
+    key_der: Vec<u8>,
+    pem: String,
+    key_pem: String,
+}
+
 fn main() -> Result<(), String> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "openssl".into());
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+    let arg = std::env::args().nth(2);
+    let alg = if which == "s2n" && arg.as_deref() == Some("20260720") {
+        &rcgen::PKCS_ECDSA_P384_SHA384
+    } else {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    };
+    let key = rcgen::KeyPair::generate_for(alg).map_err(|e| e.to_string())?;
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .and_then(|p| p.self_signed(&key))
         .map_err(|e| e.to_string())?;
-    let (cert, key) = (
-        certified.cert.der().to_vec(),
-        certified.signing_key.serialize_der(),
-    );
-    let peer = Arc::new(Peer::new(&which, &cert, &key)?);
+    let certified = Certified {
+        der: cert.der().to_vec(),
+        key_der: key.serialize_der(),
+        pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    };
+    let peer = Arc::new(Peer::new(&which, arg.as_deref(), &certified)?);
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("listening on {addr}");

@@ -683,12 +683,6 @@ fn scan_json_matches_the_published_schema() {
 
 // ---- pqhkex bench --------------------------------------------------------------------
 
-/// A self-signed ECDSA P-256 certificate for localhost: (certificate DER, PKCS#8 DER).
-fn test_certificate() -> (Vec<u8>, Vec<u8>) {
-    let c = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    (c.cert.der().to_vec(), c.signing_key.serialize_der())
-}
-
 /// Accepts connections on `listener` forever, each handled by `f` on its own thread.
 fn serve_forever(listener: TcpListener, f: impl Fn(std::net::TcpStream) + Send + Sync + 'static) {
     let f = Arc::new(f);
@@ -700,62 +694,56 @@ fn serve_forever(listener: TcpListener, f: impl Fn(std::net::TcpStream) + Send +
     });
 }
 
-/// An OpenSSL 3.x TLS 1.3 server (the vendored build) with the OpenSSL groups list
-/// `groups`; returns its port.
-fn openssl_server(groups: &str) -> u16 {
-    use openssl::ssl::{Ssl, SslContext, SslMethod, SslVersion};
-    let (cert, key) = test_certificate();
-    let mut b = SslContext::builder(SslMethod::tls_server()).unwrap();
-    b.set_certificate(&openssl::x509::X509::from_der(&cert).unwrap())
-        .unwrap();
-    b.set_private_key(&openssl::pkey::PKey::private_key_from_pkcs8(&key).unwrap())
-        .unwrap();
-    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
-    b.set_groups_list(groups).unwrap();
-    let ctx = b.build();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    serve_forever(l, move |sock| {
-        let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
-        if let Ok(mut tls) = Ssl::new(&ctx).unwrap().accept(sock) {
-            let mut buf = [0u8; 256];
-            while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
-            let _ = tls.shutdown();
-        }
-    });
-    port
+/// A server that is not pqhkex's (cli/examples/peer_server.rs, which `cargo test`
+/// builds next to the binary): `openssl [GROUPS]`, `rustls-aws-lc-rs` or `s2n POLICY`;
+/// killed on drop.
+struct Peer {
+    child: Child,
+    port: u16,
 }
 
-/// A rustls server on aws-lc-rs with rustls's own groups (not pqhkex's); returns its port.
-fn aws_lc_rs_server() -> u16 {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let (cert, key) = test_certificate();
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
-    let mut provider_groups = provider.clone();
-    provider_groups.kx_groups = rustls::crypto::aws_lc_rs::ALL_KX_GROUPS.to_vec();
-    let config = Arc::new(
-        rustls::ServerConfig::builder_with_provider(Arc::new(provider_groups))
-            .with_protocol_versions(&[&rustls::version::TLS13])
+impl Peer {
+    fn start(args: &[&str]) -> Peer {
+        let exe = std::path::Path::new(BIN)
+            .parent()
             .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![CertificateDer::from(cert)],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
-            )
-            .unwrap(),
-    );
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    serve_forever(l, move |mut sock| {
-        let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
-        let mut conn = rustls::ServerConnection::new(config.clone()).unwrap();
-        let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-        let mut buf = [0u8; 256];
-        while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
-        conn.send_close_notify();
-        let _ = conn.complete_io(&mut sock);
-    });
-    port
+            .join("examples")
+            .join("peer_server");
+        assert!(
+            exe.exists(),
+            "{} is missing: run `cargo test -p pqhkex-cli` (it builds the examples) or \
+             `cargo build -p pqhkex-cli --example peer_server`",
+            exe.display()
+        );
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn peer_server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("peer_server {args:?} did not start: {line:?}"));
+        Peer { child, port }
+    }
+
+    fn target(&self) -> String {
+        format!("localhost:{}", self.port)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn bench_group<'a>(doc: &'a Value, name: &str) -> &'a Value {
@@ -841,10 +829,9 @@ fn bench_against_pqhkex_serve_full_and_resumed() {
 
 #[test]
 fn bench_against_openssl_and_rustls_aws_lc_rs() {
-    let ossl = openssl_server("X25519MLKEM768:MLKEM1024:X25519");
-    let aws = aws_lc_rs_server();
-    for port in [ossl, aws] {
-        let target = format!("localhost:{port}");
+    let ossl = Peer::start(&["openssl", "X25519MLKEM768:MLKEM1024:X25519"]);
+    let aws = Peer::start(&["rustls-aws-lc-rs"]);
+    for target in [ossl.target(), aws.target()] {
         let svg = temp_path("bench.svg");
         let out = pqhkex(&[
             "bench",
@@ -869,7 +856,7 @@ fn bench_against_openssl_and_rustls_aws_lc_rs() {
     // The table names every group and no error.
     let out = pqhkex(&[
         "bench",
-        &format!("127.0.0.1:{ossl}"),
+        &ossl.target(),
         "--groups",
         "X25519MLKEM768",
         "--handshakes",
@@ -1044,4 +1031,51 @@ fn scan_ssh_targets_next_to_tls_ones() {
         .unwrap();
     let out = pqhkex(&["scan", &format!("ssh://{closed}"), "--json"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
+}
+
+/// `scan` against s2n-tls servers (the stack AWS runs in production) of three security
+/// policies: the classification and the accepted groups match each policy's groups
+/// (checked in s2n's policy tables by tests/s2n_interop.rs), and the split ClientHello
+/// passes.
+#[test]
+fn scan_s2n_servers_of_each_policy() {
+    for (policy, class, hybrid, pure, classical, by_default) in [
+        (
+            "default_pq",
+            "pq-and-classical",
+            &["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"][..],
+            &[][..],
+            &["x25519", "secp256r1", "secp384r1"][..],
+            "X25519MLKEM768",
+        ),
+        // CNSA 2.0: MLKEM1024 and secp384r1 only; a browser-like offer has no
+        // MLKEM1024, so it gets secp384r1.
+        (
+            "20260720",
+            "pq-and-classical",
+            &[][..],
+            &["MLKEM1024"][..],
+            &["secp384r1"][..],
+            "secp384r1",
+        ),
+        (
+            "default_tls13",
+            "classical-only",
+            &[][..],
+            &[][..],
+            &["x25519", "secp256r1", "secp384r1"][..],
+            "x25519",
+        ),
+    ] {
+        let server = Peer::start(&["s2n", policy]);
+        let out = pqhkex(&["scan", &server.target(), "--json"]);
+        assert_eq!(out.code, 0, "{policy}: {}", out.stderr);
+        let t = &out.json()["targets"][0];
+        assert_eq!(t["classification"], class, "{policy}: {t:#}");
+        assert_eq!(names(&t["accepted"]["hybrid"]), hybrid, "{policy}");
+        assert_eq!(names(&t["accepted"]["post_quantum"]), pure, "{policy}");
+        assert_eq!(names(&t["accepted"]["classical"]), classical, "{policy}");
+        assert_eq!(t["default_offer"]["group"], by_default, "{policy}");
+        assert_eq!(t["client_hello_split"]["passed"], true, "{policy}: {t:#}");
+    }
 }
