@@ -32,7 +32,8 @@ impl Peer {
                 use openssl::ssl::{SslContext, SslMethod, SslVersion};
                 let e = |e: openssl::error::ErrorStack| e.to_string();
                 let mut ctx = SslContext::builder(SslMethod::tls_server()).map_err(e)?;
-                ctx.set_min_proto_version(Some(SslVersion::TLS1_3)).map_err(e)?;
+                ctx.set_min_proto_version(Some(SslVersion::TLS1_3))
+                    .map_err(e)?;
                 ctx.set_groups_list(OPENSSL_GROUPS).map_err(e)?;
                 let x509 = openssl::x509::X509::from_der(cert).map_err(e)?;
                 let pkey = openssl::pkey::PKey::private_key_from_pkcs8(key).map_err(e)?;
@@ -56,7 +57,9 @@ impl Peer {
                     .map_err(|e| e.to_string())?;
                 Ok(Peer::Rustls(Arc::new(config)))
             }
-            other => Err(format!("unknown server {other:?}: openssl or rustls-aws-lc-rs")),
+            other => Err(format!(
+                "unknown server {other:?}: openssl or rustls-aws-lc-rs"
+            )),
         }
     }
 
@@ -66,7 +69,9 @@ impl Peer {
         let mut buf = [0u8; 512];
         match self {
             Peer::OpenSsl(ctx) => {
-                let Ok(ssl) = openssl::ssl::Ssl::new(ctx) else { return };
+                let Ok(ssl) = openssl::ssl::Ssl::new(ctx) else {
+                    return;
+                };
                 if let Ok(mut tls) = ssl.accept(sock) {
                     while tls.read(&mut buf).is_ok_and(|n| n > 0) {}
                     let _ = tls.shutdown();
@@ -92,7 +97,10 @@ fn main() -> Result<(), String> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "openssl".into());
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
         .map_err(|e| e.to_string())?;
-    let (cert, key) = (certified.cert.der().to_vec(), certified.signing_key.serialize_der());
+    let (cert, key) = (
+        certified.cert.der().to_vec(),
+        certified.signing_key.serialize_der(),
+    );
     let peer = Arc::new(Peer::new(&which, &cert, &key)?);
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
