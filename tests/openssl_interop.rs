@@ -11,7 +11,7 @@
 //! OpenSSL in both directions answered with `illegal_parameter`.
 
 mod common;
-#[path = "openssl_interop/net.rs"]
+#[path = "common/net.rs"]
 mod net;
 #[path = "openssl_interop/ossl.rs"]
 mod ossl;
@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{key_shares, parse_hello, rewrite_share, supported_groups};
-use net::{run, untouched, Endpoint, Run, Tamper};
+use common::{pq_client_config, pq_server_config, single_group_client, EVERY_GROUP};
+use net::{assert_negotiated, assert_share_lengths, run, untouched, Endpoint, Tamper};
 use pqhkex::groups::{self, Group};
 use pqhkex::rustls as pq;
 use pqhkex::{Policy, Side};
@@ -43,95 +44,6 @@ const ILLEGAL_PARAMETER: u8 = 47;
 const HANDSHAKE_FAILURE: u8 = 40;
 const FATAL: u8 = 2;
 
-fn pq_server_config(policy: Policy) -> Arc<rustls::ServerConfig> {
-    let (cert, key) = common::cert();
-    Arc::new(
-        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), policy)
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.clone()], key.clone_key())
-            .unwrap(),
-    )
-}
-
-/// A server policy that accepts every group pqhkex has (the table order: hybrids, pure
-/// ML-KEM including ML-KEM-512, then classical), for the every-group interop loops; the
-/// named policies offer pure ML-KEM only when asked for.
-const EVERY_GROUP: Policy = Policy::Custom(groups::ALL);
-
-fn pq_client_config(policy: Policy) -> Arc<rustls::ClientConfig> {
-    Arc::new(
-        pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)
-            .unwrap()
-            .with_root_certificates(common::roots())
-            .with_no_client_auth(),
-    )
-}
-
-/// A pqhkex client (over *ring*) offering exactly `group`.
-fn single_group_client(group: &'static Group) -> Arc<rustls::ClientConfig> {
-    common::client_config(common::ring_with(vec![pq::kx_group(group)]))
-}
-
-/// Asserts a clean handshake on `group` with data both ways and the same group on both
-/// sides, in `round_trips` round trips.
-fn assert_negotiated(run: &Run, group: &Group, round_trips: usize, what: &str) {
-    for (side, ep) in [("client", &run.client), ("server", &run.server)] {
-        assert!(ep.error.is_none(), "{what}: {side} failed: {:?}", ep.error);
-        assert!(ep.data_ok, "{what}: {side} exchanged no application data");
-        assert_eq!(
-            ep.group,
-            Some(group.code),
-            "{what}: {side} reports {:?}",
-            ep.group_name
-        );
-        assert!(
-            ep.protocol
-                .as_deref()
-                .is_some_and(|p| p.contains("1.3") || p.contains("1_3")),
-            "{what}: {side} protocol {:?}",
-            ep.protocol
-        );
-    }
-    assert_eq!(run.wire.round_trips(), round_trips, "{what}: round trips");
-    assert_eq!(
-        run.wire.hello_retry_requests(),
-        round_trips - 1,
-        "{what}: HelloRetryRequests"
-    );
-    // The rustls side knows whether it went through a HelloRetryRequest.
-    for ep in [&run.client, &run.server] {
-        if let Some(hrr) = ep.hello_retry_request {
-            assert_eq!(hrr, round_trips == 2, "{what}: rustls HandshakeKind");
-        }
-    }
-}
-
-/// Asserts the key shares on the wire have the lengths of `group` in the table.
-fn assert_share_lengths(run: &Run, group: &Group, what: &str) {
-    let hellos = run.wire.client_hellos();
-    let ch = parse_hello(&hellos.last().unwrap().bytes);
-    let share = key_shares(&ch)
-        .into_iter()
-        .find(|(g, _)| *g == group.code)
-        .unwrap_or_else(|| panic!("{what}: no {} share in the ClientHello", group.name));
-    assert_eq!(
-        share.1.len(),
-        group.client_share_len(),
-        "{what}: client share"
-    );
-    let sh = run.wire.server_hellos(false);
-    assert_eq!(sh.len(), 1, "{what}: ServerHellos");
-    let s = key_shares(&parse_hello(&sh[0].bytes));
-    assert_eq!(s.len(), 1);
-    assert_eq!(s[0].0, group.code, "{what}: ServerHello group");
-    assert_eq!(
-        s[0].1.len(),
-        group.server_share_len(),
-        "{what}: server share"
-    );
-}
-
 #[test]
 fn vendored_openssl_is_3_5_or_later_and_knows_every_group() {
     let number = openssl::version::number();
@@ -145,7 +57,7 @@ fn vendored_openssl_is_3_5_or_later_and_knows_every_group() {
     }
     // The check above can fail: an unknown name is refused.
     assert!(!ossl::knows_groups("NoSuchGroup768"));
-    // X25519Kyber768Draft00 has no maintained peer: OpenSSL never implemented it.
+    // OpenSSL never implemented X25519Kyber768Draft00 (BoringSSL does: interop-boring/).
     assert!(!ossl::knows_groups("X25519Kyber768Draft00"));
 }
 
@@ -581,7 +493,7 @@ fn corrupted_server_share_from_openssl_gets_illegal_parameter() {
     }
 }
 
-// ---- The legacy draft group: no maintained peer, so pqhkex against itself -------------
+// ---- The legacy draft group: OpenSSL lacks it (BoringSSL has it: interop-boring/) ------
 
 #[cfg(feature = "legacy-kyber")]
 #[test]

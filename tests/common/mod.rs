@@ -109,6 +109,37 @@ pub fn server_config(provider: CryptoProvider) -> Arc<ServerConfig> {
     )
 }
 
+/// A pqhkex server configuration for `policy`, over rustls's *ring* provider.
+pub fn pq_server_config(policy: pqhkex::Policy) -> Arc<ServerConfig> {
+    Arc::new(
+        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), policy)
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+            .unwrap(),
+    )
+}
+
+/// A server policy that accepts every group pqhkex has (the table order: hybrids, pure
+/// ML-KEM including ML-KEM-512, then classical), for the every-group interop loops; the
+/// named policies offer pure ML-KEM only when asked for.
+pub const EVERY_GROUP: pqhkex::Policy = pqhkex::Policy::Custom(pqhkex::groups::ALL);
+
+/// A pqhkex client configuration for `policy`, over rustls's *ring* provider.
+pub fn pq_client_config(policy: pqhkex::Policy) -> Arc<ClientConfig> {
+    Arc::new(
+        pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)
+            .unwrap()
+            .with_root_certificates(roots())
+            .with_no_client_auth(),
+    )
+}
+
+/// A pqhkex client (over *ring*) offering exactly `group`.
+pub fn single_group_client(group: &'static pqhkex::groups::Group) -> Arc<ClientConfig> {
+    client_config(ring_with(vec![pqhkex::rustls::kx_group(group)]))
+}
+
 pub fn client_conn(config: Arc<ClientConfig>) -> ClientConnection {
     ClientConnection::new(config, ServerName::try_from("localhost").unwrap()).unwrap()
 }

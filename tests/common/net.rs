@@ -1,5 +1,7 @@
-//! Real loopback TCP: the pqhkex (rustls) endpoints, and a recording, optionally
-//! corrupting proxy that forwards whole TLS records between the two peers.
+//! Real loopback TCP for the interop suites (tests/openssl_interop.rs and
+//! interop-boring/tests/boring_interop.rs): the pqhkex (rustls) endpoints, a recording,
+//! optionally corrupting proxy that forwards whole TLS records between the two peers,
+//! the application-data exchange every peer runs, and the assertions over a [`Run`].
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -7,8 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use pqhkex::groups::Group;
 use rustls::server::Acceptor;
 use rustls::{ClientConfig, HandshakeKind, ServerConfig};
+
+use crate::common::{key_shares, parse_hello};
 
 pub const CLIENT_MSG: &[u8] = b"hello from the client";
 pub const SERVER_MSG: &[u8] = b"hello from the server";
@@ -37,9 +42,11 @@ pub fn close_gracefully(mut sock: TcpStream) {
 pub struct Endpoint {
     /// The negotiated group's codepoint, as this side reports it.
     pub group: Option<u16>,
-    /// The negotiated group's name in this side's own terms (OpenSSL's name, or pqhkex's).
+    /// The negotiated group's name in this side's own terms (OpenSSL's or BoringSSL's
+    /// name, or pqhkex's).
     pub group_name: Option<String>,
-    /// rustls only: whether the handshake went through a HelloRetryRequest.
+    /// Whether the handshake went through a HelloRetryRequest, from a side that reports
+    /// it (rustls, BoringSSL).
     pub hello_retry_request: Option<bool>,
     pub protocol: Option<String>,
     /// Application data went both ways.
@@ -136,6 +143,38 @@ fn receive(conn: &mut rustls::Connection, sock: &mut TcpStream, expected: &[u8])
     }
     if got != expected {
         return Err(io::Error::other("application data garbled"));
+    }
+    Ok(())
+}
+
+/// The application-data exchange of a foreign peer (OpenSSL, BoringSSL) over its own
+/// TLS stream, the mirror of what [`drive`] does on the rustls side: a client sends
+/// [`CLIENT_MSG`] and expects [`SERVER_MSG`], a server the other way round. Records the
+/// outcome in `ep` and returns whether the data went both ways.
+pub fn peer_exchange(ep: &mut Endpoint, stream: &mut (impl Read + Write), client: bool) -> bool {
+    let result = if client {
+        stream
+            .write_all(CLIENT_MSG)
+            .and_then(|()| read_msg(stream, SERVER_MSG))
+    } else {
+        read_msg(stream, CLIENT_MSG).and_then(|()| stream.write_all(SERVER_MSG))
+    };
+    match result {
+        Ok(()) => ep.data_ok = true,
+        Err(e) => ep.error = Some(format!("application data: {e}")),
+    }
+    ep.data_ok
+}
+
+fn read_msg(stream: &mut impl Read, expected: &[u8]) -> io::Result<()> {
+    let mut got = vec![0u8; expected.len()];
+    stream.read_exact(&mut got)?;
+    if got != expected {
+        return Err(io::Error::other(format!(
+            "expected {:?}, got {:?}",
+            String::from_utf8_lossy(expected),
+            String::from_utf8_lossy(&got)
+        )));
     }
     Ok(())
 }
@@ -378,4 +417,68 @@ pub fn run(
 
 pub fn untouched() -> Tamper {
     Box::new(|_, _| {})
+}
+
+/// Asserts a clean handshake on `group` with data both ways and the same group on both
+/// sides, in `round_trips` round trips.
+pub fn assert_negotiated(run: &Run, group: &Group, round_trips: usize, what: &str) {
+    for (side, ep) in [("client", &run.client), ("server", &run.server)] {
+        assert!(ep.error.is_none(), "{what}: {side} failed: {:?}", ep.error);
+        assert!(ep.data_ok, "{what}: {side} exchanged no application data");
+        assert_eq!(
+            ep.group,
+            Some(group.code),
+            "{what}: {side} reports {:?}",
+            ep.group_name
+        );
+        assert!(
+            ep.protocol
+                .as_deref()
+                .is_some_and(|p| p.contains("1.3") || p.contains("1_3")),
+            "{what}: {side} protocol {:?}",
+            ep.protocol
+        );
+    }
+    assert_eq!(run.wire.round_trips(), round_trips, "{what}: round trips");
+    assert_eq!(
+        run.wire.hello_retry_requests(),
+        round_trips - 1,
+        "{what}: HelloRetryRequests"
+    );
+    // A side that can tell (rustls, BoringSSL) knows whether it went through a
+    // HelloRetryRequest.
+    for ep in [&run.client, &run.server] {
+        if let Some(hrr) = ep.hello_retry_request {
+            assert_eq!(
+                hrr,
+                round_trips == 2,
+                "{what}: HelloRetryRequest as the endpoint reports it"
+            );
+        }
+    }
+}
+
+/// Asserts the key shares on the wire have the lengths of `group` in the table.
+pub fn assert_share_lengths(run: &Run, group: &Group, what: &str) {
+    let hellos = run.wire.client_hellos();
+    let ch = parse_hello(&hellos.last().unwrap().bytes);
+    let share = key_shares(&ch)
+        .into_iter()
+        .find(|(g, _)| *g == group.code)
+        .unwrap_or_else(|| panic!("{what}: no {} share in the ClientHello", group.name));
+    assert_eq!(
+        share.1.len(),
+        group.client_share_len(),
+        "{what}: client share"
+    );
+    let sh = run.wire.server_hellos(false);
+    assert_eq!(sh.len(), 1, "{what}: ServerHellos");
+    let s = key_shares(&parse_hello(&sh[0].bytes));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].0, group.code, "{what}: ServerHello group");
+    assert_eq!(
+        s[0].1.len(),
+        group.server_share_len(),
+        "{what}: server share"
+    );
 }
