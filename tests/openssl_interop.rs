@@ -23,6 +23,7 @@ use common::{key_shares, parse_hello, rewrite_share, supported_groups};
 use common::{pq_client_config, pq_server_config, single_group_client, EVERY_GROUP};
 use net::{assert_negotiated, assert_share_lengths, run, untouched, Endpoint, Tamper};
 use pqhkex::groups::{self, Group};
+#[cfg(feature = "legacy-kyber")]
 use pqhkex::rustls as pq;
 use pqhkex::{Policy, Side};
 use rustls::crypto::SupportedKxGroup;
