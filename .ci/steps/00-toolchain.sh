@@ -6,4 +6,10 @@ for c in rustfmt clippy; do
         rustup component add "$c"
     fi
 done
+
+# Debian packages the tests' peers need (cmake, clang, OpenSSH) are installed by
+# ./scripts/test itself, the README's test command.
 cargo --version
+command -v cmake >/dev/null && cmake --version | head -n 1
+command -v clang >/dev/null && clang --version | head -n 1
+true

@@ -15,6 +15,37 @@ use rustls::{ClientConfig, HandshakeKind, ServerConfig};
 pub const CLIENT_MSG: &[u8] = b"hello from the client";
 pub const SERVER_MSG: &[u8] = b"hello from the server";
 
+/// A foreign peer's side of the data exchange over its TLS stream (client: send, then
+/// receive; server: the other way round); records the outcome in `ep` and says whether
+/// it worked.
+pub fn peer_exchange(ep: &mut Endpoint, stream: &mut (impl Read + Write), client: bool) -> bool {
+    let result = if client {
+        stream
+            .write_all(CLIENT_MSG)
+            .and_then(|()| read_msg(stream, SERVER_MSG))
+    } else {
+        read_msg(stream, CLIENT_MSG).and_then(|()| stream.write_all(SERVER_MSG))
+    };
+    match result {
+        Ok(()) => ep.data_ok = true,
+        Err(e) => ep.error = Some(format!("application data: {e}")),
+    }
+    ep.data_ok
+}
+
+fn read_msg(stream: &mut impl Read, expected: &[u8]) -> std::io::Result<()> {
+    let mut got = vec![0u8; expected.len()];
+    stream.read_exact(&mut got)?;
+    if got != expected {
+        return Err(std::io::Error::other(format!(
+            "expected {:?}, got {:?}",
+            String::from_utf8_lossy(expected),
+            String::from_utf8_lossy(&got)
+        )));
+    }
+    Ok(())
+}
+
 /// A bound on every blocking socket call, so that a misbehaving peer fails the test
 /// instead of hanging it.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);

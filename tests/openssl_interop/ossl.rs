@@ -3,7 +3,6 @@
 //! the test suite with `unsafe` (FFI into the vendored libssl).
 
 use std::ffi::CStr;
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::raw::{c_char, c_int};
 
@@ -13,7 +12,7 @@ use openssl::ssl::{
 };
 use openssl::x509::X509;
 
-use crate::net::{close_gracefully, set_timeouts, Endpoint, CLIENT_MSG, SERVER_MSG};
+use crate::net::{close_gracefully, peer_exchange, set_timeouts, Endpoint};
 
 /// `SSL_CTRL_GET_NEGOTIATED_GROUP` from `<openssl/ssl.h>` (OpenSSL 3.0+); openssl-sys
 /// does not export it. `SSL_get_negotiated_group` is a macro over `SSL_ctrl` with it.
@@ -73,34 +72,10 @@ fn endpoint_from_stream(stream: &mut SslStream<TcpStream>, client: bool) -> Endp
         protocol: Some(stream.ssl().version_str().to_string()),
         ..Endpoint::default()
     };
-    let result = if client {
-        stream
-            .write_all(CLIENT_MSG)
-            .and_then(|()| read_msg(stream, SERVER_MSG))
-    } else {
-        read_msg(stream, CLIENT_MSG).and_then(|()| stream.write_all(SERVER_MSG))
-    };
-    match result {
-        Ok(()) => {
-            ep.data_ok = true;
-            let _ = stream.shutdown();
-        }
-        Err(e) => ep.error = Some(format!("application data: {e}")),
+    if peer_exchange(&mut ep, stream, client) {
+        let _ = stream.shutdown();
     }
     ep
-}
-
-fn read_msg(stream: &mut impl Read, expected: &[u8]) -> std::io::Result<()> {
-    let mut got = vec![0u8; expected.len()];
-    stream.read_exact(&mut got)?;
-    if got != expected {
-        return Err(std::io::Error::other(format!(
-            "expected {:?}, got {:?}",
-            String::from_utf8_lossy(expected),
-            String::from_utf8_lossy(&got)
-        )));
-    }
-    Ok(())
 }
 
 fn endpoint_from_error(e: HandshakeError<TcpStream>) -> Endpoint {

@@ -1,0 +1,188 @@
+//! Interop with BoringSSL (the `boring` crate, BoringSSL built from its vendored source)
+//! over real loopback TCP, through the same recording proxy, pqhkex endpoints and
+//! assertions as tests/openssl_interop.rs (shared from `tests/common/` and `tests/interop/`).
+//!
+//! BoringSSL implements three of pqhkex's post-quantum groups: X25519MLKEM768,
+//! MLKEM1024 and, through Cloudflare's patch, the obsolete X25519Kyber768Draft00
+//! (0x6399), for which it is the only maintained independent peer this project tests
+//! against (OpenSSL never had it). Each runs in both directions with the group checked
+//! on both sides and data both ways. BoringSSL has neither SecP hybrid nor pure
+//! ML-KEM-512/768: it refuses them by name, and a pqhkex client offering only one of
+//! them gets no handshake. A prefer-PQ pqhkex client and BoringSSL's default group list
+//! (X25519MLKEM768 first) meet on X25519MLKEM768 in one round trip, both ways round.
+
+#[path = "boring_interop/bssl.rs"]
+mod bssl;
+#[path = "../../tests/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+#[path = "../../tests/interop/net.rs"]
+#[allow(dead_code)]
+mod net;
+#[path = "../../tests/interop/shared.rs"]
+#[allow(dead_code)]
+mod shared;
+
+use common::{key_shares, parse_hello, supported_groups};
+use net::{run, untouched};
+use pqhkex::groups::{self, Group};
+use pqhkex::Policy;
+use shared::{
+    assert_negotiated, assert_share_lengths, pq_client_config, pq_server_config,
+    single_group_client, EVERY_GROUP,
+};
+
+/// Runs `group` both ways between pqhkex and BoringSSL, where it is called `name`.
+fn both_directions(group: &'static Group, name: &'static str) {
+    let config = single_group_client(group);
+    let r = run(
+        move |l| bssl::server(l, Some(name)),
+        move |a| net::rustls_client(a, config),
+        untouched(),
+    );
+    let what = format!("pqhkex client -> BoringSSL server, {name}");
+    assert_negotiated(&r, group, 1, &what);
+    assert_eq!(r.server.group_name.as_deref(), Some(name), "{what}");
+    assert_share_lengths(&r, group, &what);
+
+    let config = pq_server_config(EVERY_GROUP);
+    let r = run(
+        move |l| net::rustls_server(l, config),
+        move |a| bssl::client(a, Some(name)),
+        untouched(),
+    );
+    let what = format!("BoringSSL client -> pqhkex server, {name}");
+    assert_negotiated(&r, group, 1, &what);
+    assert_eq!(r.client.group_name.as_deref(), Some(name), "{what}");
+    assert_share_lengths(&r, group, &what);
+    // The BoringSSL client offered that one group and nothing else.
+    let ch = parse_hello(&r.wire.client_hellos()[0].bytes);
+    assert_eq!(supported_groups(&ch), [group.code], "{what}");
+}
+
+#[test]
+fn boringssl_knows_the_shared_groups_and_refuses_the_rest_by_name() {
+    for (group, name) in [
+        (&groups::X25519MLKEM768, "X25519MLKEM768"),
+        (&groups::MLKEM1024, "MLKEM1024"),
+    ] {
+        assert!(bssl::knows_groups(name), "BoringSSL does not know {name}");
+        assert_eq!(groups::by_name(name).map(|g| g.code), Some(group.code));
+    }
+    // Cloudflare's patch keeps the draft group in, whatever pqhkex's features.
+    assert!(bssl::knows_groups("X25519Kyber768Draft00"));
+    // Neither SecP hybrid, nor pure ML-KEM-512/768: setting the list fails, alone or
+    // next to names BoringSSL knows.
+    for name in [
+        "SecP256r1MLKEM768",
+        "SecP384r1MLKEM1024",
+        "MLKEM768",
+        "MLKEM512",
+    ] {
+        assert!(groups::by_name(name).is_some(), "pqhkex lacks {name}");
+        assert!(!bssl::knows_groups(name), "BoringSSL accepted {name}");
+        assert!(!bssl::knows_groups(&format!(
+            "X25519MLKEM768:{name}:X25519"
+        )));
+    }
+    assert!(!bssl::knows_groups("NoSuchGroup768"));
+}
+
+#[test]
+fn x25519mlkem768_both_directions() {
+    both_directions(&groups::X25519MLKEM768, "X25519MLKEM768");
+}
+
+#[test]
+fn mlkem1024_both_directions() {
+    both_directions(&groups::MLKEM1024, "MLKEM1024");
+}
+
+/// The first independent, maintained peer for 0x6399: until now it was covered by
+/// pqhkex's self-interop and the round-3 Kyber KATs only.
+#[cfg(feature = "legacy-kyber")]
+#[test]
+fn x25519kyber768draft00_both_directions() {
+    both_directions(&groups::X25519KYBER768DRAFT00, "X25519Kyber768Draft00");
+}
+
+/// BoringSSL has no SecP hybrid, so a pqhkex client offering only one of them finds no
+/// common group with a default BoringSSL server, which ends the handshake.
+#[test]
+fn secp_hybrid_only_client_gets_no_handshake_from_boringssl() {
+    for group in [&groups::SECP256R1MLKEM768, &groups::SECP384R1MLKEM1024] {
+        let config = single_group_client(group);
+        let r = run(
+            |l| bssl::server(l, None),
+            move |a| net::rustls_client(a, config),
+            untouched(),
+        );
+        let what = format!("{} only vs BoringSSL", group.name);
+        assert!(r.client.error.is_some(), "{what}: client {:?}", r.client);
+        assert!(r.server.error.is_some(), "{what}: server {:?}", r.server);
+        assert!(!r.client.data_ok && !r.server.data_ok, "{what}");
+        assert!(
+            r.wire.server_hellos(false).is_empty(),
+            "{what}: a ServerHello"
+        );
+        assert_eq!(
+            r.wire.hello_retry_requests(),
+            0,
+            "{what}: a HelloRetryRequest"
+        );
+        // handshake_failure (40), fatal
+        assert_eq!(
+            r.wire.alerts_from(false),
+            [(2, 40)],
+            "{what}: server alerts"
+        );
+    }
+}
+
+#[test]
+fn prefer_pq_client_against_default_boringssl_server_gets_x25519mlkem768() {
+    let config = pq_client_config(Policy::PreferPostQuantum);
+    let r = run(
+        |l| bssl::server(l, None),
+        move |a| net::rustls_client(a, config),
+        untouched(),
+    );
+    let what = "prefer-PQ client vs BoringSSL defaults";
+    assert_negotiated(&r, &groups::X25519MLKEM768, 1, what);
+    assert_eq!(r.server.group_name.as_deref(), Some("X25519MLKEM768"));
+    assert_eq!(r.client.hello_retry_request, Some(false), "{what}");
+    assert_eq!(r.server.hello_retry_request, Some(false), "{what}");
+}
+
+/// BoringSSL's default group list puts X25519MLKEM768 first (what Chrome sends), with
+/// shares for it and X25519: a prefer-PQ pqhkex server answers X25519MLKEM768 at once.
+#[test]
+fn default_boringssl_client_gets_x25519mlkem768_from_prefer_pq_server() {
+    let config = pq_server_config(Policy::PreferPostQuantum);
+    let r = run(
+        move |l| net::rustls_server(l, config),
+        |a| bssl::client(a, None),
+        untouched(),
+    );
+    let ch = parse_hello(&r.wire.client_hellos()[0].bytes);
+    let offered = supported_groups(&ch);
+    assert_eq!(
+        offered.first(),
+        Some(&groups::X25519MLKEM768.code),
+        "BoringSSL default groups: {offered:04x?}"
+    );
+    assert!(offered.contains(&groups::X25519.code), "{offered:04x?}");
+    let shares: Vec<u16> = key_shares(&ch).iter().map(|(g, _)| *g).collect();
+    assert_eq!(
+        shares,
+        [groups::X25519MLKEM768.code, groups::X25519.code],
+        "BoringSSL default key shares"
+    );
+    assert_negotiated(
+        &r,
+        &groups::X25519MLKEM768,
+        1,
+        "BoringSSL default client vs prefer-PQ server",
+    );
+    assert_eq!(r.client.group_name.as_deref(), Some("X25519MLKEM768"));
+}
