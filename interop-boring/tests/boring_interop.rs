@@ -186,3 +186,30 @@ fn default_boringssl_client_gets_x25519mlkem768_from_prefer_pq_server() {
     );
     assert_eq!(r.client.group_name.as_deref(), Some("X25519MLKEM768"));
 }
+
+/// The scanner's split-ClientHello check (pqhkex-inventory) against BoringSSL with its
+/// default groups: the browser-like post-quantum ClientHello in two TCP segments and
+/// across several TLS records still completes, on X25519MLKEM768.
+#[test]
+fn split_client_hello_passes_boringssl() {
+    use std::sync::Arc;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    bssl::serve_forever(listener, None);
+    let scanner =
+        pqhkex_inventory::Scanner::new(Arc::new(rustls::crypto::ring::default_provider()))
+            .unwrap()
+            .groups(&[&groups::X25519MLKEM768]);
+    let r = scanner.scan_target(&pqhkex_inventory::Target::parse(&addr.to_string()).unwrap());
+    let json = serde_json::to_string_pretty(&r).unwrap();
+    assert_eq!(
+        r.default_offer.as_ref().and_then(|d| d.group.as_deref()),
+        Some("X25519MLKEM768"),
+        "{json}"
+    );
+    let split = r.client_hello_split.as_ref().expect("split check ran");
+    assert!(split.passed, "{json}");
+    assert_eq!(split.tcp_segments.group.as_deref(), Some("X25519MLKEM768"));
+    assert_eq!(split.tls_records.group.as_deref(), Some("X25519MLKEM768"));
+}

@@ -61,14 +61,7 @@ fn finish(
 
 /// A BoringSSL server on `listener` for one connection, with the test certificate.
 pub fn server(listener: TcpListener, groups: Option<&str>) -> Endpoint {
-    let (cert, key) = crate::common::cert();
-    let mut ctx = SslContext::builder(SslMethod::tls()).expect("SSL_CTX_new");
-    let x509 = X509::from_der(cert).expect("certificate DER");
-    ctx.set_certificate(&x509).expect("server certificate");
-    let pkey = PKey::private_key_from_pkcs8(key.secret_der()).expect("PKCS#8 key");
-    ctx.set_private_key(&pkey).expect("server key");
-    restrict(&mut ctx, groups);
-    let ctx = ctx.build();
+    let ctx = server_context(groups);
     let (sock, _) = listener.accept().expect("accept");
     set_timeouts(&sock);
     let raw = sock.try_clone().expect("clone socket");
@@ -79,6 +72,35 @@ pub fn server(listener: TcpListener, groups: Option<&str>) -> Endpoint {
 
 /// A BoringSSL client for one connection to `addr`: trusts the test certificate and
 /// verifies the name "localhost" (`SslConnector`'s defaults).
+/// A BoringSSL server context with the test certificate, TLS 1.3 only, and `groups`.
+fn server_context(groups: Option<&str>) -> SslContext {
+    let (cert, key) = crate::common::cert();
+    let mut ctx = SslContext::builder(SslMethod::tls()).expect("SSL_CTX_new");
+    let x509 = X509::from_der(cert).expect("certificate DER");
+    ctx.set_certificate(&x509).expect("server certificate");
+    let pkey = PKey::private_key_from_pkcs8(key.secret_der()).expect("PKCS#8 key");
+    ctx.set_private_key(&pkey).expect("server key");
+    restrict(&mut ctx, groups);
+    ctx.build()
+}
+
+/// A BoringSSL server for any number of connections on its own thread (a scan makes
+/// several): each a handshake, a wait for the client's close_notify, and a close.
+pub fn serve_forever(listener: TcpListener, groups: Option<&str>) {
+    let ctx = server_context(groups);
+    std::thread::spawn(move || {
+        for sock in listener.incoming().flatten() {
+            set_timeouts(&sock);
+            let Ok(ssl) = Ssl::new(&ctx) else { continue };
+            if let Ok(mut tls) = ssl.accept(sock) {
+                let mut buf = [0u8; 256];
+                while matches!(std::io::Read::read(&mut tls, &mut buf), Ok(n) if n > 0) {}
+                let _ = tls.shutdown();
+            }
+        }
+    });
+}
+
 pub fn client(addr: SocketAddr, groups: Option<&str>) -> Endpoint {
     let mut connector = SslConnector::builder(SslMethod::tls()).expect("SSL_CTX_new");
     let anchor = X509::from_der(&crate::common::cert().0).expect("certificate DER");
