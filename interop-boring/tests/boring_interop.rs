@@ -14,13 +14,10 @@
 #[path = "boring_interop/bssl.rs"]
 mod bssl;
 #[path = "../../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../../tests/interop/net.rs"]
-#[allow(dead_code)]
 mod net;
 #[path = "../../tests/interop/shared.rs"]
-#[allow(dead_code)]
 mod shared;
 
 use common::{key_shares, parse_hello, supported_groups};
