@@ -5,82 +5,53 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pqhkex");
+mod common;
 
-fn temp_path(name: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    std::env::temp_dir().join(format!("pqhkex-e2e-{}-{n}-{name}", std::process::id()))
-}
+use common::{temp_path, Serve, BIN};
 
 /// A `pqhkex serve` child process on a free loopback port; killed on drop.
 struct Server {
-    child: Child,
-    port: u16,
+    serve: Serve,
     /// Its self-signed certificate (PEM file), for `--ca`.
     ca: PathBuf,
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     fn start(extra: &[&str]) -> Server {
         let ca = temp_path("ca.pem");
-        let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--port", "0"]);
+        let mut args: Vec<&std::ffi::OsStr> = vec!["--port".as_ref(), "0".as_ref()];
         if !extra.contains(&"--cert") {
-            cmd.arg("--cert-out").arg(&ca);
+            args.push("--cert-out".as_ref());
+            args.push(ca.as_os_str());
         }
-        let mut child = cmd
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn pqhkex serve");
-        let stdout = child.stdout.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.rsplit(':').next().unwrap().parse::<u16>().unwrap());
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("pqhkex serve did not start");
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
         Server {
-            child,
-            port,
+            serve: Serve::start(args),
             ca,
-            log,
         }
     }
 
     fn target(&self) -> String {
-        format!("localhost:{}", self.port)
+        format!("localhost:{}", self.serve.port)
     }
 
     /// Waits until the log has a line containing `needle`.
     fn wait_for_log(&self, needle: &str) -> String {
+        let log = &self.serve.stdout;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
+            if let Some(l) = log.lock().unwrap().iter().find(|l| l.contains(needle)) {
                 return l.clone();
             }
             assert!(
                 Instant::now() < deadline,
                 "no log line with {needle:?}: {:?}",
-                self.log.lock().unwrap()
+                log.lock().unwrap()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -89,8 +60,6 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.ca);
     }
 }

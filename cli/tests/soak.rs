@@ -11,11 +11,10 @@
 //! before; its RSS stays under a generous bound; `--max-connections` then ends it with a
 //! final stats block.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
@@ -23,7 +22,9 @@ use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, ClientConnection, HandshakeKind, RootCertStore};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pqhkex");
+mod common;
+
+use common::{temp_path, Serve};
 
 /// Concurrent clients, and how many times each runs its mix.
 const CLIENTS: usize = 16;
@@ -36,10 +37,6 @@ const ILLEGAL_PARAMETER: u8 = 47;
 
 /// Groups the good clients use (the server accepts exactly these, in this order).
 const GROUPS: [&str; 4] = ["X25519MLKEM768", "SecP256r1MLKEM768", "MLKEM768", "x25519"];
-
-fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("pqhkex-soak-{}-{name}", std::process::id()))
-}
 
 fn proc_status(pid: u32, field: &str) -> u64 {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
@@ -57,12 +54,9 @@ fn fd_count(pid: u32) -> usize {
 }
 
 struct Server {
-    child: Child,
-    port: u16,
+    serve: Serve,
     ca: PathBuf,
     json: PathBuf,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -72,63 +66,40 @@ impl Server {
         let _ = std::fs::remove_file(&json);
         let groups = GROUPS.join(",");
         let max = max_connections.to_string();
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--quiet", "--stats"])
-            .args(["--stats-interval", "0.2", "--workers", WORKERS])
-            .args(["--groups", &groups, "--max-connections", &max])
-            .arg("--stats-json")
-            .arg(&json)
-            .arg("--cert-out")
-            .arg(&ca)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn pqhkex serve");
-        let out = child.stdout.take().unwrap();
-        let err = child.stderr.take().unwrap();
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = stdout.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.rsplit(':').next().unwrap().parse::<u16>().unwrap());
-                } else {
-                    sink.lock().unwrap().push(line);
-                }
-            }
-        });
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("pqhkex serve did not start");
+        let args: [&std::ffi::OsStr; 16] = [
+            "--port".as_ref(),
+            "0".as_ref(),
+            "--quiet".as_ref(),
+            "--stats".as_ref(),
+            "--stats-interval".as_ref(),
+            "0.2".as_ref(),
+            "--workers".as_ref(),
+            WORKERS.as_ref(),
+            "--groups".as_ref(),
+            groups.as_ref(),
+            "--max-connections".as_ref(),
+            max.as_ref(),
+            "--stats-json".as_ref(),
+            json.as_os_str(),
+            "--cert-out".as_ref(),
+            ca.as_os_str(),
+        ];
         Server {
-            child,
-            port,
+            serve: Serve::start(args),
             ca,
             json,
-            stdout,
-            stderr,
         }
     }
 
     fn pid(&self) -> u32 {
-        self.child.id()
+        self.serve.child.id()
     }
 
     fn assert_alive(&mut self) {
-        if let Some(status) = self.child.try_wait().unwrap() {
+        if let Some(status) = self.serve.child.try_wait().unwrap() {
             panic!(
                 "the server died: {status}\nstderr: {:#?}",
-                self.stderr.lock().unwrap()
+                self.serve.stderr.lock().unwrap()
             );
         }
     }
@@ -158,8 +129,6 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.ca);
         let _ = std::fs::remove_file(&self.json);
     }
@@ -464,14 +433,14 @@ fn serve_under_mixed_load() {
     let roots = roots(&server.ca);
 
     // Warm-up: the worker pool and the stats thread exist once a connection is served.
-    run_client(server.port, &roots, Kind::Full(0));
+    run_client(server.serve.port, &roots, Kind::Full(0));
     server.wait_for_connections(1);
     let fds_before = fd_count(pid);
     let threads_before = proc_status(pid, "Threads");
     let (rss_before, _) = rss_line("before", pid);
     println!("before: {fds_before} fds, {threads_before} threads");
 
-    let port = server.port;
+    let port = server.serve.port;
     let clients: Vec<_> = kinds
         .iter()
         .cloned()
@@ -592,17 +561,17 @@ fn serve_under_mixed_load() {
 
     // --quiet: no per-connection line on stdout.
     assert!(
-        server.stdout.lock().unwrap().is_empty(),
+        server.serve.stdout.lock().unwrap().is_empty(),
         "{:?}",
-        server.stdout.lock().unwrap()
+        server.serve.stdout.lock().unwrap()
     );
 
     // The last connection reaches --max-connections: the server exits 0 after a final
     // stats block.
-    run_client(server.port, &roots, Kind::Full(3));
+    run_client(server.serve.port, &roots, Kind::Full(3));
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(s) = server.child.try_wait().unwrap() {
+        if let Some(s) = server.serve.child.try_wait().unwrap() {
             break s;
         }
         assert!(Instant::now() < deadline, "the server did not exit");
@@ -610,7 +579,7 @@ fn serve_under_mixed_load() {
     };
     assert!(status.success(), "{status}");
     std::thread::sleep(Duration::from_millis(200)); // let the stderr reader finish
-    let stderr = server.stderr.lock().unwrap().clone();
+    let stderr = server.serve.stderr.lock().unwrap().clone();
     let last = stderr
         .iter()
         .rposition(|l| l.starts_with("stats: "))

@@ -1,0 +1,88 @@
+//! What the command line's integration tests share: the binary, temporary file names, and
+//! a `pqhkex serve` child process whose output is collected.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+/// The `pqhkex` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_pqhkex");
+
+/// A fresh path in the temporary directory (unique per process and call).
+pub fn temp_path(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    std::env::temp_dir().join(format!("pqhkex-test-{}-{n}-{name}", std::process::id()))
+}
+
+/// Lines a child process printed, collected by a thread as they come.
+pub type Lines = Arc<Mutex<Vec<String>>>;
+
+/// Collects the lines of `r` into `sink`; the first `listening on ADDR` line, if `port`
+/// is given, sends ADDR's port there instead.
+fn collect(r: impl Read + Send + 'static, sink: Lines, port: Option<mpsc::Sender<u16>>) {
+    std::thread::spawn(move || {
+        let mut port = port;
+        for line in BufReader::new(r).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                if let Some(tx) = port.take() {
+                    let _ = tx.send(addr.rsplit(':').next().unwrap().parse::<u16>().unwrap());
+                    continue;
+                }
+            }
+            sink.lock().unwrap().push(line);
+        }
+    });
+}
+
+/// A `pqhkex serve` child process (give it `--port 0`), killed on drop.
+pub struct Serve {
+    /// The process.
+    pub child: Child,
+    /// The port from its `listening on` line.
+    pub port: u16,
+    /// What it printed on stdout after that line (one line per connection unless
+    /// `--quiet`).
+    pub stdout: Lines,
+    /// What it printed on stderr (stats blocks, errors).
+    pub stderr: Lines,
+}
+
+impl Serve {
+    /// Runs `pqhkex serve ARGS` and waits (up to 30 s) until it listens.
+    pub fn start<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Serve {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pqhkex serve");
+        let (stdout, stderr) = (Lines::default(), Lines::default());
+        let (tx, rx) = mpsc::channel();
+        collect(child.stdout.take().unwrap(), stdout.clone(), Some(tx));
+        collect(child.stderr.take().unwrap(), stderr.clone(), None);
+        let port = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("pqhkex serve did not start");
+        Serve {
+            child,
+            port,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
