@@ -244,15 +244,21 @@ fn s2n_default_pq_client_gets_x25519mlkem768_from_a_prefer_pq_server_at_once() {
     assert_eq!(r.client.hello_retry_request, Some(false));
 }
 
+/// A pqhkex client with `policy` against an s2n server with the security policy
+/// `s2n_policy` and `cert`, through the recording proxy.
+fn pq_client_vs_s2n(policy: Policy, s2n_policy: &'static str, cert: &'static TestCert) -> Run {
+    let config = pq_client_config(policy);
+    run(
+        move |l| s2n::server(l, s2n_policy, cert),
+        move |a| net::rustls_client(a, config),
+        untouched(),
+    )
+}
+
 #[test]
 fn prefer_pq_client_against_each_s2n_policy() {
     // default_pq: the client's first share is the server's first group.
-    let config = pq_client_config(Policy::PreferPostQuantum);
-    let r = run(
-        |l| s2n::server(l, DEFAULT_PQ, p256_cert()),
-        move |a| net::rustls_client(a, config),
-        untouched(),
-    );
+    let r = pq_client_vs_s2n(Policy::PreferPostQuantum, DEFAULT_PQ, p256_cert());
     let what = "prefer-PQ client vs s2n default_pq";
     assert_negotiated(&r, &groups::X25519MLKEM768, 1, what);
     assert_eq!(shares_of(r.wire.client_hellos()[0]), vec![0x11ec, 0x001d]);
@@ -261,35 +267,20 @@ fn prefer_pq_client_against_each_s2n_policy() {
     // 20260720 (CNSA 2.0) has no hybrid, and PreferPostQuantum lists no pure ML-KEM, so
     // the only group in common is secp384r1: s2n asks for it by HelloRetryRequest. A
     // PreferPostQuantum client is not post-quantum against a CNSA 2.0 server.
-    let config = pq_client_config(Policy::PreferPostQuantum);
-    let r = run(
-        |l| s2n::server(l, CNSA2, p384_cert()),
-        move |a| net::rustls_client(a, config),
-        untouched(),
-    );
+    let r = pq_client_vs_s2n(Policy::PreferPostQuantum, CNSA2, p384_cert());
     let what = "prefer-PQ client vs s2n 20260720";
     assert_negotiated(&r, &groups::SECP384R1, 2, what);
     assert_hrr_selects(&r, &groups::SECP384R1, what);
     assert_s2n_names(&r.server, &groups::SECP384R1, what);
 
     // The Cnsa2 policy offers MLKEM1024 first: one round trip.
-    let config = pq_client_config(Policy::Cnsa2);
-    let r = run(
-        |l| s2n::server(l, CNSA2, p384_cert()),
-        move |a| net::rustls_client(a, config),
-        untouched(),
-    );
+    let r = pq_client_vs_s2n(Policy::Cnsa2, CNSA2, p384_cert());
     let what = "Cnsa2 client vs s2n 20260720";
     assert_negotiated(&r, &groups::MLKEM1024, 1, what);
     assert_s2n_names(&r.server, &groups::MLKEM1024, what);
 
     // RequirePostQuantum lists MLKEM1024 after the hybrids: reached by HelloRetryRequest.
-    let config = pq_client_config(Policy::RequirePostQuantum);
-    let r = run(
-        |l| s2n::server(l, CNSA2, p384_cert()),
-        move |a| net::rustls_client(a, config),
-        untouched(),
-    );
+    let r = pq_client_vs_s2n(Policy::RequirePostQuantum, CNSA2, p384_cert());
     let what = "require-PQ client vs s2n 20260720";
     assert_negotiated(&r, &groups::MLKEM1024, 2, what);
     assert_hrr_selects(&r, &groups::MLKEM1024, what);
@@ -302,12 +293,7 @@ const WARNING_CLOSE_NOTIFY: (u8, u8) = (1, 0);
 #[test]
 fn require_pq_client_against_classical_s2n_server_fails_clearly() {
     for policy in CLASSICAL {
-        let config = pq_client_config(Policy::RequirePostQuantum);
-        let r = run(
-            move |l| s2n::server(l, policy, p256_cert()),
-            move |a| net::rustls_client(a, config),
-            untouched(),
-        );
+        let r = pq_client_vs_s2n(Policy::RequirePostQuantum, policy, p256_cert());
         let what = format!("require-PQ client vs s2n {policy}");
         assert!(!r.client.data_ok && !r.server.data_ok, "{what}");
         assert_eq!(r.wire.round_trips(), 1, "{what}");
