@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use pqhkex_inventory::{
-    cbom, probe, ssh, Failure, Flow, Probe, ProbeResult, ScanReport, Scanner, Target, TargetResult,
+    cbom, probe, ssh, Failure, Probe, ProbeResult, ScanReport, Scanner, Target, TargetResult,
 };
 
 use crate::ScanArgs;
@@ -249,29 +249,14 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         }
         bar
     });
-    let mut slots: Vec<Option<TargetResult>> = vec![None; targets.len()];
-    scanner.scan_each(targets.iter().cloned(), |i, r| {
-        if let Some(slot) = slots.get_mut(i) {
-            *slot = Some(r);
-        }
+    let results = scanner.scan_with_progress(&targets, |_| {
         if let Some(b) = &bar {
             b.inc(1);
         }
-        Flow::Continue
     });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let results = slots
-        .into_iter()
-        .zip(&targets)
-        .map(|(r, t)| {
-            r.unwrap_or_else(|| {
-                let f = Failure::Other("the scan thread failed".into());
-                TargetResult::unreachable(&t.input, None, &f)
-            })
-        })
-        .collect();
     let report = ScanReport::new(results);
 
     if let Some(path) = &args.cbom {

@@ -1188,8 +1188,33 @@ impl Scanner {
     /// # Ok::<(), pqhkex_inventory::Failure>(())
     /// ```
     pub fn scan(&self, targets: &[Target]) -> Vec<TargetResult> {
+        self.scan_with_progress(targets, |_| {})
+    }
+
+    /// [`Scanner::scan`], calling `progress` on the calling thread with each result as
+    /// it arrives (for a progress bar; the order is that of completion).
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// use pqhkex_inventory::{Scanner, Target};
+    ///
+    /// let targets = vec![Target::parse("example.com")?, Target::parse("example.net")?];
+    /// let mut done = 0;
+    /// let results = Scanner::new(provider)?.scan_with_progress(&targets, |r| {
+    ///     done += 1;
+    ///     eprintln!("{done}/2: {}", r.target);
+    /// });
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn scan_with_progress(
+        &self,
+        targets: &[Target],
+        mut progress: impl FnMut(&TargetResult),
+    ) -> Vec<TargetResult> {
         let mut results: Vec<Option<TargetResult>> = vec![None; targets.len()];
         self.scan_each(targets.iter().cloned(), |i, r| {
+            progress(&r);
             if let Some(slot) = results.get_mut(i) {
                 *slot = Some(r);
             }
