@@ -55,10 +55,7 @@ impl Harness {
 
     /// Fails unless every component key of `client` was made by the backend that
     /// `Backend::for_algorithm` names for it.
-    fn assert_backends(
-        group: &Group,
-        client: &hazmat::ClientKeyShare,
-    ) -> Result<(), String> {
+    fn assert_backends(group: &Group, client: &hazmat::ClientKeyShare) -> Result<(), String> {
         for (i, alg) in group.components.iter().enumerate() {
             let want = Backend::for_algorithm(*alg);
             if client.backend(i) != Some(want) {
@@ -248,19 +245,25 @@ fn mlkem_group_decaps(h: &mut Harness, alg: Algorithm) {
         }
     };
     for (name, flip) in [("decapsulate-valid", false), ("decapsulate-invalid", true)] {
-        h.check(&format!("pqhkex/{alg}/{name}[key from secret d,z]"), false, || {
-            Harness::assert_backends(group, &client)?;
-            let mut c = ct.clone();
-            if flip {
-                c[9] ^= 0x04;
-            }
-            let ss = client.complete(&c).map_err(err)?;
-            match (flip, reveal(&ss) == reveal(&ss_enc)) {
-                (false, false) => Err("valid ciphertext: the two sides disagree".into()),
-                (true, true) => Err("implicit rejection returned the real shared secret".into()),
-                _ => Ok(()),
-            }
-        });
+        h.check(
+            &format!("pqhkex/{alg}/{name}[key from secret d,z]"),
+            false,
+            || {
+                Harness::assert_backends(group, &client)?;
+                let mut c = ct.clone();
+                if flip {
+                    c[9] ^= 0x04;
+                }
+                let ss = client.complete(&c).map_err(err)?;
+                match (flip, reveal(&ss) == reveal(&ss_enc)) {
+                    (false, false) => Err("valid ciphertext: the two sides disagree".into()),
+                    (true, true) => {
+                        Err("implicit rejection returned the real shared secret".into())
+                    }
+                    _ => Ok(()),
+                }
+            },
+        );
     }
 }
 
@@ -590,6 +593,62 @@ fn xwing(h: &mut Harness) {
     }
 }
 
+/// SSH `mlkem768x25519-sha256` (`pqhkex::ssh`, RFC 10042): the X25519MLKEM768
+/// components under SSH framing, plus `K = SHA-256(K_PQ ‖ K_CL)`. Seeded through
+/// `hazmat` with every seed secret, then once more through the public API with OS
+/// randomness (secret through the custom getrandom backend).
+fn ssh(h: &mut Harness) {
+    use pqhkex::ssh::{ClientKeyShare, MlKem768X25519Sha256 as M};
+    let mut client = None;
+    let mut c_init = Vec::new();
+    h.check(
+        "ssh/mlkem768x25519-sha256/client_start[d,z,scalar secret]",
+        false,
+        || {
+            let (d_z, x) = (secret(64, 61), secret(32, 62));
+            let c = hazmat::ssh_client_start(&d_z, &x).map_err(err)?;
+            c_init = public_copy(c.init_bytes());
+            client = Some(c);
+            Ok(())
+        },
+    );
+    let Some(client) = client else { return };
+    let mut s_reply = Vec::new();
+    let mut k_server = Vec::new();
+    h.check(
+        "ssh/mlkem768x25519-sha256/server_respond[m,scalar secret]",
+        false,
+        || {
+            let (m, x) = (secret(32, 63), secret(32, 64));
+            let (mut reply, k) = hazmat::ssh_server_respond(&c_init, &m, &x).map_err(err)?;
+            declassify(&mut reply);
+            s_reply = reply;
+            k_server = k.as_bytes().to_vec();
+            Ok(())
+        },
+    );
+    h.check(
+        "ssh/mlkem768x25519-sha256/finish[client keys secret]",
+        false,
+        || {
+            let k = client.finish(&s_reply).map_err(err)?;
+            same("K", k.as_bytes(), &k_server)
+        },
+    );
+    h.check(
+        "ssh/mlkem768x25519-sha256/round-trip[OS randomness secret]",
+        false,
+        || {
+            let c = ClientKeyShare::generate().map_err(err)?;
+            let c_init = public_copy(c.init_bytes());
+            let (mut reply, k_s) = M::server_respond(&c_init).map_err(err)?;
+            declassify(&mut reply);
+            let k_c = c.finish(&reply).map_err(err)?;
+            same("K", k_c.as_bytes(), k_s.as_bytes())
+        },
+    );
+}
+
 fn checks(h: &mut Harness) {
     for alg in [
         Algorithm::MlKem512,
@@ -610,6 +669,9 @@ fn checks(h: &mut Harness) {
         if h.runs_any(group) {
             hybrid(h, group);
         }
+    }
+    if h.runs_any(&groups::X25519MLKEM768) {
+        ssh(h);
     }
     for kx in pqhkex::rustls::ALL_KX_GROUPS {
         let group = groups::by_code(u16::from(kx.name())).expect("table group");
