@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
+#[path = "../../inventory/tests/support/ssh_wire.rs"]
+mod ssh_wire;
 
 use common::{temp_path, Serve, BIN};
 
@@ -894,39 +896,10 @@ fn bench_errors_and_exit_codes() {
 /// sntrup761x25519 (OpenSSH 9.x's hybrid, which pqhkex reports but cannot run),
 /// curve25519 and a pseudo-method, then waits for the client to leave.
 fn fake_ssh_server() -> u16 {
-    fn name_list(out: &mut Vec<u8>, names: &str) {
-        out.extend_from_slice(&(names.len() as u32).to_be_bytes());
-        out.extend_from_slice(names.as_bytes());
-    }
-    let mut payload = vec![20u8];
-    payload.extend_from_slice(&[7u8; 16]); // cookie
-    for list in [
+    let packet = ssh_wire::packet(&ssh_wire::kexinit(
         "sntrup761x25519-sha512@openssh.com,curve25519-sha256,ext-info-s",
         "ssh-ed25519",
-        "aes128-ctr",
-        "aes128-ctr",
-        "hmac-sha2-256",
-        "hmac-sha2-256",
-        "none",
-        "none",
-        "",
-        "",
-    ] {
-        name_list(&mut payload, list);
-    }
-    payload.push(0); // first_kex_packet_follows
-    payload.extend_from_slice(&[0; 4]);
-    // RFC 4253 §6: padding of 4 or more bytes to a multiple of 8 bytes in all.
-    let mut padding = 8 - (5 + payload.len()) % 8;
-    if padding < 4 {
-        padding += 8;
-    }
-    let mut packet = ((1 + payload.len() + padding) as u32)
-        .to_be_bytes()
-        .to_vec();
-    packet.push(padding as u8);
-    packet.extend_from_slice(&payload);
-    packet.extend(std::iter::repeat_n(0u8, padding));
+    ));
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     serve_forever(l, move |mut s| {

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 use pqhkex_inventory::ssh::{probe, SshError, VerificationStatus};
 
+#[path = "support/ssh_wire.rs"]
+mod ssh_wire;
+use ssh_wire::{kexinit, kexinit_guess, packet, string};
+
 const TIMEOUT: Duration = Duration::from_secs(2);
 const BANNER: &[u8] = b"SSH-2.0-FakeServer_1.0\r\n";
 
@@ -21,52 +25,6 @@ fn serve(script: impl FnOnce(TcpStream) + Send + 'static) -> SocketAddr {
         }
     });
     addr
-}
-
-/// Frames a payload as an unencrypted SSH packet (RFC 4253 §6).
-fn packet(payload: &[u8]) -> Vec<u8> {
-    let mut padding = 8 - ((5 + payload.len()) % 8);
-    if padding < 4 {
-        padding += 8;
-    }
-    let mut out = ((1 + payload.len() + padding) as u32)
-        .to_be_bytes()
-        .to_vec();
-    out.push(padding as u8);
-    out.extend_from_slice(payload);
-    out.extend(std::iter::repeat_n(0u8, padding));
-    out
-}
-
-fn string(out: &mut Vec<u8>, s: &[u8]) {
-    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
-    out.extend_from_slice(s);
-}
-
-fn kexinit(kex: &str, host_keys: &str) -> Vec<u8> {
-    kexinit_guess(kex, host_keys, false)
-}
-
-fn kexinit_guess(kex: &str, host_keys: &str, first_kex_packet_follows: bool) -> Vec<u8> {
-    let mut p = vec![20];
-    p.extend_from_slice(&[0x42; 16]);
-    for list in [
-        kex,
-        host_keys,
-        "aes128-ctr",
-        "aes128-ctr",
-        "hmac-sha2-256",
-        "hmac-sha2-256",
-        "none",
-        "none",
-        "",
-        "",
-    ] {
-        string(&mut p, list.as_bytes());
-    }
-    p.push(u8::from(first_kex_packet_follows));
-    p.extend_from_slice(&[0; 4]);
-    p
 }
 
 /// Reads from the client until `n` bytes arrived (or it closes).
