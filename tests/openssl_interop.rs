@@ -29,9 +29,9 @@ use pqhkex::rustls as pq;
 use pqhkex::{Policy, Side};
 use rustls::crypto::SupportedKxGroup;
 use shared::{
-    assert_negotiated, assert_refused_with_illegal_parameter, assert_share_lengths,
-    client_share_faults, corrupt_hello, pq_client_config, pq_server_config, server_share_faults,
-    single_group_client, EVERY_GROUP, FATAL,
+    assert_hrr_selects, assert_negotiated, assert_refused_with_illegal_parameter,
+    assert_share_lengths, client_share_faults, corrupt_hello, pq_client_config, pq_server_config,
+    server_share_faults, single_group_client, EVERY_GROUP, FATAL,
 };
 
 /// The six IANA post-quantum groups OpenSSL 3.5+ and pqhkex both implement, with
@@ -264,13 +264,7 @@ fn server_pq_preference_moves_x25519_first_openssl_client_to_x25519mlkem768() {
     // The server asked for X25519MLKEM768 by HelloRetryRequest: two round trips.
     assert_negotiated(&r, &groups::X25519MLKEM768, 2, "PqServerConfigs");
     assert_eq!(r.server.hello_retry_request, Some(true));
-    let hrr = parse_hello(&r.wire.server_hellos(true)[0].bytes);
-    let selected = hrr
-        .extensions
-        .iter()
-        .find(|(t, _)| *t == common::EXT_KEY_SHARE)
-        .map(|(_, d)| d.clone());
-    assert_eq!(selected, Some(vec![0x11, 0xec]));
+    assert_hrr_selects(&r, &groups::X25519MLKEM768, "PqServerConfigs");
     assert_eq!(r.client.group_name.as_deref(), Some("X25519MLKEM768"));
 
     // Without server-side preference a rustls server follows the client's order.

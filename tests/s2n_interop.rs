@@ -37,9 +37,9 @@ use net::{run, untouched, Run};
 use pqhkex::groups::{self, Group};
 use pqhkex::Policy;
 use shared::{
-    assert_negotiated, assert_refused_with_illegal_parameter, assert_share_lengths,
-    client_share_faults, corrupt_hello, pq_client_config, pq_server_config_with,
-    server_share_faults, single_group_client,
+    assert_hrr_selects, assert_negotiated, assert_refused_with_illegal_parameter,
+    assert_share_lengths, client_share_faults, corrupt_hello, pq_client_config,
+    pq_server_config_with, server_share_faults, single_group_client,
 };
 
 const DEFAULT_PQ: &str = "default_pq";
@@ -178,21 +178,6 @@ fn s2n_client_to_pqhkex_server_each_group() {
             );
         }
     }
-}
-
-/// Checks that the HelloRetryRequest on the wire asked for `group`.
-fn assert_hrr_selects(r: &Run, group: &Group, what: &str) {
-    let hrr = parse_hello(&r.wire.server_hellos(true)[0].bytes);
-    let selected = hrr
-        .extensions
-        .iter()
-        .find(|(t, _)| *t == common::EXT_KEY_SHARE)
-        .map(|(_, d)| d.clone());
-    assert_eq!(
-        selected,
-        Some(group.code.to_be_bytes().to_vec()),
-        "{what}: HelloRetryRequest"
-    );
 }
 
 #[test]

@@ -101,6 +101,21 @@ pub fn assert_negotiated(run: &Run, group: &Group, round_trips: usize, what: &st
     }
 }
 
+/// Checks that the HelloRetryRequest on the wire asked for `group`.
+pub fn assert_hrr_selects(r: &Run, group: &Group, what: &str) {
+    let hrr = parse_hello(&r.wire.server_hellos(true)[0].bytes);
+    let selected = hrr
+        .extensions
+        .iter()
+        .find(|(t, _)| *t == common::EXT_KEY_SHARE)
+        .map(|(_, d)| d.clone());
+    assert_eq!(
+        selected,
+        Some(group.code.to_be_bytes().to_vec()),
+        "{what}: HelloRetryRequest"
+    );
+}
+
 /// Asserts the key shares on the wire have the lengths of `group` in the table.
 pub fn assert_share_lengths(run: &Run, group: &Group, what: &str) {
     let hellos = run.wire.client_hellos();
