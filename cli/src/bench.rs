@@ -11,8 +11,8 @@
 //! server's choice of group, this keeps `concurrency` handshakes in flight and measures
 //! each group apart.
 
-use std::io::{self, IsTerminal, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +24,7 @@ use pqhkex_inventory::probe::{self, Recording};
 use pqhkex_inventory::{Failure, FailureKind, Target};
 use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, HandshakeKind};
+use rustls::{ClientConfig, HandshakeKind};
 use serde::Serialize;
 
 use crate::BenchArgs;
@@ -38,32 +38,6 @@ pub const DEFAULT_GROUPS: &[&str] = &[
     "MLKEM1024",
 ];
 
-/// A socket that counts bytes both ways.
-struct Counted {
-    sock: TcpStream,
-    sent: u64,
-    received: u64,
-}
-
-impl Read for Counted {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.sock.read(buf)?;
-        self.received += n as u64;
-        Ok(n)
-    }
-}
-
-impl Write for Counted {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.sock.write(buf)?;
-        self.sent += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.sock.flush()
-    }
-}
-
 /// One handshake's numbers.
 struct One {
     latency: Duration,
@@ -74,7 +48,9 @@ struct One {
 }
 
 /// One handshake: connect, handshake, close (close_notify both ways, bounded wait, so
-/// that session tickets are read and the server sees a clean end).
+/// that session tickets are read and the server sees a clean end). Only the
+/// handshake is timed; the certificate is not parsed (that would add client CPU to
+/// every measured handshake).
 fn one(
     addr: SocketAddr,
     name: &ServerName<'static>,
@@ -82,49 +58,25 @@ fn one(
     timeout: Duration,
     label: &str,
 ) -> Result<One, Failure> {
-    let started = Instant::now();
-    let sock =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::from_connect(label, &e))?;
-    sock.set_read_timeout(Some(timeout))
-        .and_then(|()| sock.set_write_timeout(Some(timeout)))
-        .map_err(|e| Failure::Other(format!("socket setup: {e}")))?;
-    let _ = sock.set_nodelay(true);
-    let mut io = Counted {
-        sock,
-        sent: 0,
-        received: 0,
+    let c = probe::connect(
+        label,
+        addr,
+        name.clone(),
+        config.clone(),
+        timeout,
+        probe::Delivery::Whole,
+    )
+    .map_err(|e| e.failure)?;
+    let kind = c.conn.handshake_kind();
+    let one = One {
+        latency: c.elapsed,
+        sent: c.bytes_sent(),
+        received: c.bytes_received(),
+        hrr: kind == Some(HandshakeKind::FullWithHelloRetryRequest),
+        resumed: kind == Some(HandshakeKind::Resumed),
     };
-    let mut conn = ClientConnection::new(config.clone(), name.clone())
-        .map_err(|e| Failure::Other(format!("cannot start the TLS client: {e}")))?;
-    while conn.is_handshaking() {
-        match conn.complete_io(&mut io) {
-            Ok((0, 0)) if conn.is_handshaking() => {
-                let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
-                return Err(Failure::from_handshake(label, &eof, io.received));
-            }
-            Ok(_) => {}
-            Err(e) => return Err(Failure::from_handshake(label, &e, io.received)),
-        }
-    }
-    let latency = started.elapsed();
-    let (sent, received) = (io.sent, io.received);
-    let hrr = conn.handshake_kind() == Some(HandshakeKind::FullWithHelloRetryRequest);
-    let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed);
-    conn.send_close_notify();
-    let _ = io
-        .sock
-        .set_read_timeout(Some(timeout.min(Duration::from_secs(1))));
-    let mut stream = rustls::Stream::new(&mut conn, &mut io);
-    let _ = stream.flush();
-    let mut sink = [0u8; 1024];
-    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
-    Ok(One {
-        latency,
-        sent,
-        received,
-        hrr,
-        resumed,
-    })
+    c.close(timeout.min(Duration::from_secs(1)));
+    Ok(one)
 }
 
 /// Errors by kind, in JSON.

@@ -28,6 +28,7 @@
 //! # Ok::<(), pqhkex_inventory::Failure>(())
 //! ```
 
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -295,15 +296,16 @@ pub fn client_config_kx(
     Ok(Arc::new(config))
 }
 
-/// A socket that counts the bytes the peer sent and, if asked, splits the first write
-/// (the ClientHello) in two TCP segments.
-struct Counted<'a> {
-    sock: &'a mut TcpStream,
+/// A socket that counts the bytes each way and, if asked, splits the first write (the
+/// ClientHello) in two TCP segments.
+struct Counted {
+    sock: TcpStream,
+    sent: u64,
     received: u64,
     split_first_write: Option<Duration>,
 }
 
-impl Read for Counted<'_> {
+impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.sock.read(buf)?;
         self.received += n as u64;
@@ -311,19 +313,21 @@ impl Read for Counted<'_> {
     }
 }
 
-impl Write for Counted<'_> {
+impl Write for Counted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.split_first_write.take() {
+        let n = match self.split_first_write.take() {
             // Half of the first flight now (TCP_NODELAY is set, so it leaves as its own
             // segment), the rest after the pause: rustls writes the remainder next.
             Some(pause) if buf.len() > 1 => {
                 let n = self.sock.write(&buf[..buf.len() / 2])?;
                 self.sock.flush()?;
                 std::thread::sleep(pause);
-                Ok(n)
+                n
             }
-            _ => self.sock.write(buf),
-        }
+            _ => self.sock.write(buf)?,
+        };
+        self.sent += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
         self.sock.flush()
@@ -471,8 +475,129 @@ pub fn handshake_with(
     timeout: Duration,
     delivery: Delivery,
 ) -> Result<Handshake, ProbeError> {
+    let connected = connect(label, addr, server_name, config, timeout, delivery)?;
+    let report = ConnectionReport::from_connection(&connected.conn);
+    let (subject, issuer, certificate_curve) = connected
+        .conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|der| names(der))
+        .unwrap_or((None, None, None));
+    let elapsed = connected.elapsed;
+    connected.close(timeout.min(Duration::from_secs(2)));
+    Ok(Handshake {
+        report,
+        subject,
+        issuer,
+        certificate: verifier.verdict(),
+        certificate_curve,
+        elapsed,
+    })
+}
+
+/// A TLS client connection whose handshake has completed, still open: what
+/// [`connect`] returns, for callers that want the rustls connection itself (to time
+/// handshakes, count bytes, read the handshake kind, or send data) rather than the
+/// summary [`handshake_with`] makes of it.
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// # fn show(c: pqhkex_inventory::probe::Connected) {
+/// println!("{:?} in {:?}, {} bytes out, {} in", c.conn.handshake_kind(), c.elapsed, c.bytes_sent(), c.bytes_received());
+/// c.close(Duration::from_secs(1));
+/// # }
+/// ```
+pub struct Connected {
+    /// The rustls connection, handshake done: negotiated group, version, suite, the
+    /// peer's certificates and the handshake kind (full, HelloRetryRequest, resumed).
+    pub conn: ClientConnection,
+    /// From the start of `connect()` to the end of the handshake.
+    pub elapsed: Duration,
+    io: Counted,
+}
+
+impl Connected {
+    /// TLS bytes written to the socket so far (the client's whole flight during the
+    /// handshake).
+    ///
+    /// ```no_run
+    /// # fn f(c: &pqhkex_inventory::probe::Connected) {
+    /// assert!(c.bytes_sent() > 0);
+    /// # }
+    /// ```
+    pub fn bytes_sent(&self) -> u64 {
+        self.io.sent
+    }
+
+    /// TLS bytes read from the socket so far.
+    ///
+    /// ```no_run
+    /// # fn f(c: &pqhkex_inventory::probe::Connected) {
+    /// assert!(c.bytes_received() > 0);
+    /// # }
+    /// ```
+    pub fn bytes_received(&self) -> u64 {
+        self.io.received
+    }
+
+    /// Closes cleanly, so that the server sees a complete connection: sends
+    /// close_notify, then reads (session tickets, the server's close_notify) until the
+    /// peer closes or `wait` passes without data.
+    ///
+    /// ```no_run
+    /// # fn f(c: pqhkex_inventory::probe::Connected) {
+    /// c.close(std::time::Duration::from_millis(500));
+    /// # }
+    /// ```
+    pub fn close(mut self, wait: Duration) {
+        self.conn.send_close_notify();
+        let _ = self.io.sock.set_read_timeout(Some(wait));
+        let mut stream = rustls::Stream::new(&mut self.conn, &mut self.io);
+        let mut sink = [0u8; 2048];
+        let _ = stream.flush();
+        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    }
+}
+
+impl fmt::Debug for Connected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connected")
+            .field("elapsed", &self.elapsed)
+            .field("bytes_sent", &self.io.sent)
+            .field("bytes_received", &self.io.received)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects to `addr` and runs one TLS handshake with `config`, the ClientHello
+/// written as `delivery` says, and returns the open connection. `label` names the
+/// target in error messages; `timeout` bounds connecting and each read or write.
+/// [`handshake_with`] is this plus the report and a clean close.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use std::time::Duration;
+/// # use pqhkex_inventory::{probe::{self, Delivery}, Target};
+/// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// # let verifier = probe::Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+/// # let config = probe::client_config(&provider, &[&pqhkex::groups::X25519MLKEM768], probe::TLS13, verifier.clone())?;
+/// let t = Target::parse("example.com")?;
+/// let c = probe::connect(&t.input, t.resolve()?, t.server_name(None)?, config, Duration::from_secs(5), Delivery::Whole)
+///     .map_err(|e| e.failure)?;
+/// println!("{} bytes for the client's flight", c.bytes_sent());
+/// c.close(Duration::from_secs(1));
+/// # Ok::<(), pqhkex_inventory::Failure>(())
+/// ```
+pub fn connect(
+    label: &str,
+    addr: SocketAddr,
+    server_name: ServerName<'static>,
+    config: Arc<ClientConfig>,
+    timeout: Duration,
+    delivery: Delivery,
+) -> Result<Connected, ProbeError> {
     let started = Instant::now();
-    let mut sock =
+    let sock =
         TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::from_connect(label, &e))?;
     sock.set_read_timeout(Some(timeout))
         .and_then(|()| sock.set_write_timeout(Some(timeout)))
@@ -481,7 +606,8 @@ pub fn handshake_with(
     let mut conn = ClientConnection::new(config, server_name)
         .map_err(|e| Failure::Other(format!("cannot start the TLS client: {e}")))?;
     let mut io = Counted {
-        sock: &mut sock,
+        sock,
+        sent: 0,
         received: 0,
         split_first_write: match delivery {
             Delivery::Whole => None,
@@ -498,35 +624,10 @@ pub fn handshake_with(
             Err(e) => return Err(probe_error(label, &e, io.received)),
         }
     }
-    let elapsed = started.elapsed();
-    let report = ConnectionReport::from_connection(&conn);
-    let (subject, issuer, certificate_curve) = conn
-        .peer_certificates()
-        .and_then(|c| c.first())
-        .map(|der| names(der))
-        .unwrap_or((None, None, None));
-
-    // Close cleanly (close_notify both ways), so that the server sees a complete
-    // connection; wait briefly for its answer.
-    conn.send_close_notify();
-    let _ = io
-        .sock
-        .set_read_timeout(Some(timeout.min(Duration::from_secs(2))));
-    let mut stream = rustls::Stream::new(&mut conn, &mut io);
-    let mut sink = [0u8; 2048];
-    let _ = stream.flush();
-    while let Ok(n) = stream.read(&mut sink) {
-        if n == 0 {
-            break;
-        }
-    }
-    Ok(Handshake {
-        report,
-        subject,
-        issuer,
-        certificate: verifier.verdict(),
-        certificate_curve,
-        elapsed,
+    Ok(Connected {
+        conn,
+        elapsed: started.elapsed(),
+        io,
     })
 }
 
