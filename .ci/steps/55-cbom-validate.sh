@@ -42,14 +42,21 @@ classical_port=$(start_server classical --policy classical)
 dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # Exit code 3: the unreachable target (documented); anything else is a failure.
-# Debian's OpenSSH server (installed by scripts/test when missing), on a free port with a
-# host key and a configuration of this step's own: an SSH endpoint in the same CBOM.
+# An OpenSSH server that offers mlkem768x25519-sha256 (scripts/fetch-openssh-mlkem: the
+# system's if 9.9 or later, else Debian's backports package unpacked under the target
+# directory), on a free port with a host key and a configuration of this step's own: an
+# SSH endpoint in the same CBOM.
+sshd=$(./scripts/fetch-openssh-mlkem)
 ssh_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ssh-keygen -q -t ed25519 -N '' -f "$work/ssh_host_key"
 printf 'HostKey %s\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n' \
     "$work/ssh_host_key" >"$work/sshd_config"
+# Its helper programs, where an unpacked sshd would not find them (OpenSSH 9.8+, 10.0+).
+libexec=$(dirname "$(dirname "$sshd")")/lib/openssh
+[ -x "$libexec/sshd-session" ] && echo "SshdSessionPath $libexec/sshd-session" >>"$work/sshd_config"
+[ -x "$libexec/sshd-auth" ] && echo "SshdAuthPath $libexec/sshd-auth" >>"$work/sshd_config"
 mkdir -p /run/sshd
-/usr/sbin/sshd -D -e -f "$work/sshd_config" -p "$ssh_port" 2>"$work/sshd.log" &
+"$sshd" -D -e -f "$work/sshd_config" -p "$ssh_port" 2>"$work/sshd.log" &
 pids+=($!)
 for _ in $(seq 50); do
     python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$ssh_port),1)" 2>/dev/null && break
@@ -94,7 +101,11 @@ assert len(protocols) == 3 and len(bom["services"]) == 4, (protocols, bom["servi
 ssh = [p for p in protocols if p["cryptoProperties"]["protocolProperties"]["type"] == "ssh"]
 assert len(ssh) == 1, protocols
 ssh_refs = ssh[0]["cryptoProperties"]["protocolProperties"]["cryptoRefArray"]
+assert "crypto/ssh-kex/mlkem768x25519-sha256" in ssh_refs, ssh_refs
 assert "crypto/ssh-kex/sntrup761x25519-sha512" in ssh_refs, ssh_refs
+assert levels["mlkem768x25519-sha256"] == 3, levels
+ssh_props = {p["name"]: p["value"] for p in ssh[0].get("properties", [])}
+assert ssh_props.get("pqhkex:pq-verification") == "verified", ssh_props
 assert "crypto/ssh-kex/curve25519-sha256" in ssh_refs and "crypto/ssh-host-key/ssh-ed25519" in ssh_refs, ssh_refs
 assert levels["curve25519-sha256"] == 0 and levels["ssh-ed25519"] == 0, levels
 print(f"CBOM valid (CycloneDX 1.6): {len(bom['components'])} components, "

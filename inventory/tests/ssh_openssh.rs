@@ -1,10 +1,17 @@
-//! pqhkex scan against the system's OpenSSH server (Debian 12: OpenSSH 9.2p1, which
-//! offers sntrup761x25519-sha512@openssh.com but not yet mlkem768x25519-sha256).
+//! pqhkex scan against real OpenSSH servers:
 //!
-//! Needs `/usr/sbin/sshd` (Debian package `openssh-server`) and root: sshd 9.2 re-executes
-//! itself by absolute path and needs its privilege-separation directory `/run/sshd`
-//! (created here if missing). Without sshd the test FAILS, saying what to install,
-//! unless `PQHKEX_SKIP_SSHD=1`.
+//! - the system's (Debian 12: OpenSSH 9.2p1, which offers sntrup761x25519-sha512 but not
+//!   yet mlkem768x25519-sha256);
+//! - an OpenSSH 9.9 or later, which offers mlkem768x25519-sha256 first: the scanner runs
+//!   the exchange and the server's host-key signature over the exchange hash must
+//!   verify (RFC 10042 §2.1-2.5), with Ed25519 and ECDSA P-256 host keys; then the
+//!   ML-KEM-only, RSA-only and classical-only configurations. `scripts/test` gets it
+//!   with `scripts/fetch-openssh-mlkem` (Debian 12: the backports package, unpacked,
+//!   not installed) and passes its path in `PQHKEX_MLKEM_SSHD`.
+//!
+//! Needs root: sshd re-executes itself by absolute path and needs its
+//! privilege-separation directory `/run/sshd` (created here if missing). Without a
+//! server the tests FAIL, saying what to install, unless `PQHKEX_SKIP_SSHD=1`.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use pqhkex_inventory::ssh::{probe, Classification, KexKind, VerificationStatus};
 
+/// The system's OpenSSH server.
 const SSHD: &str = "/usr/sbin/sshd";
 
 /// Kills and reaps sshd, and removes its directory, however the test ends.
@@ -29,6 +37,14 @@ impl Drop for SshdGuard {
     }
 }
 
+/// A fresh directory for one sshd (tests run in parallel).
+fn test_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pqhkex-sshd-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -37,19 +53,38 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_sshd(dir: &Path) -> (SshdGuard, SocketAddr, String) {
-    let key = dir.join("ssh_host_ed25519_key");
+/// Host-key types for `ssh-keygen -t`.
+#[derive(Clone, Copy)]
+enum KeyType {
+    Ed25519,
+    EcdsaP256,
+    Rsa,
+}
+
+impl KeyType {
+    fn keygen_args(self) -> &'static [&'static str] {
+        match self {
+            KeyType::Ed25519 => &["-t", "ed25519"],
+            KeyType::EcdsaP256 => &["-t", "ecdsa", "-b", "256"],
+            KeyType::Rsa => &["-t", "rsa", "-b", "2048"],
+        }
+    }
+}
+
+/// Starts `sshd` on a free loopback port with a fresh host key of type `key_type` in
+/// `dir`, plus the sshd_config lines `extra`. Returns the guard, the address and the
+/// key's `SHA256:` fingerprint (from `ssh-keygen -l`).
+fn start_sshd(
+    sshd: &Path,
+    dir: &Path,
+    key_type: KeyType,
+    extra: &str,
+) -> (SshdGuard, SocketAddr, String) {
+    let key = dir.join("ssh_host_key");
     let status = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "pqhkex-ssh-test",
-            "-f",
-        ])
+        .args(["-q", "-N", "", "-C", "pqhkex-ssh-test"])
+        .args(key_type.keygen_args())
+        .arg("-f")
         .arg(&key)
         .status()
         .expect("ssh-keygen (Debian package openssh-client) is needed");
@@ -72,17 +107,33 @@ fn start_sshd(dir: &Path) -> (SshdGuard, SocketAddr, String) {
             panic!("cannot create /run/sshd ({e}); run as root, or PQHKEX_SKIP_SSHD=1")
         });
     }
+    let mut config_text = format!(
+        "HostKey {}\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n",
+        key.display()
+    );
+    // OpenSSH 9.8 split out sshd-session, 10.0 sshd-auth, both at a compiled-in path
+    // under /usr/lib/openssh; an unpacked (not installed) sshd is told where its own are.
+    let libexec = sshd
+        .parent()
+        .and_then(Path::parent)
+        .map(|usr| usr.join("lib/openssh"));
+    for (option, file) in [
+        ("SshdSessionPath", "sshd-session"),
+        ("SshdAuthPath", "sshd-auth"),
+    ] {
+        if let Some(path) = libexec
+            .as_ref()
+            .map(|d| d.join(file))
+            .filter(|p| p.exists())
+        {
+            config_text.push_str(&format!("{option} {}\n", path.display()));
+        }
+    }
+    config_text.push_str(extra);
     let config = dir.join("sshd_config");
-    std::fs::write(
-        &config,
-        format!(
-            "HostKey {}\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n",
-            key.display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, config_text).unwrap();
     let port = free_port();
-    let child = Command::new(SSHD)
+    let child = Command::new(sshd)
         .arg("-D")
         .arg("-e")
         .arg("-f")
@@ -93,7 +144,7 @@ fn start_sshd(dir: &Path) -> (SshdGuard, SocketAddr, String) {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {SSHD}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", sshd.display()));
     let mut guard = SshdGuard {
         child,
         dir: dir.to_owned(),
@@ -132,9 +183,8 @@ fn debian_openssh_server() {
              openssh-server), or set PQHKEX_SKIP_SSHD=1 to skip this test"
         );
     }
-    let dir = std::env::temp_dir().join(format!("pqhkex-sshd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (_sshd, addr, _fingerprint) = start_sshd(&dir);
+    let dir = test_dir("debian");
+    let (_sshd, addr, _fingerprint) = start_sshd(Path::new(SSHD), &dir, KeyType::Ed25519, "");
 
     let report = probe(addr, "debian-sshd", Duration::from_secs(5)).unwrap();
     let json = serde_json::to_string_pretty(&report).unwrap();
@@ -194,4 +244,162 @@ fn debian_openssh_server() {
             Some(sntrup.name.as_str())
         );
     }
+}
+
+// ---- OpenSSH 9.9 or later: mlkem768x25519-sha256 run against the real thing ----------
+
+/// The OpenSSH >= 9.9 server from `PQHKEX_MLKEM_SSHD`, or `None` when
+/// `PQHKEX_SKIP_SSHD=1`; otherwise the test fails, saying how to get one.
+fn mlkem_sshd() -> Option<PathBuf> {
+    match std::env::var_os("PQHKEX_MLKEM_SSHD") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.exists(),
+                "PQHKEX_MLKEM_SSHD={} does not exist",
+                p.display()
+            );
+            Some(p)
+        }
+        None if std::env::var("PQHKEX_SKIP_SSHD").as_deref() == Ok("1") => {
+            eprintln!("PQHKEX_SKIP_SSHD=1: skipping the OpenSSH >= 9.9 test");
+            None
+        }
+        None => panic!(
+            "PQHKEX_MLKEM_SSHD is not set: run `scripts/fetch-openssh-mlkem` and set \
+             PQHKEX_MLKEM_SSHD to the sshd path it prints (scripts/test does both), or set \
+             PQHKEX_SKIP_SSHD=1 to skip this test"
+        ),
+    }
+}
+
+/// Starts the OpenSSH >= 9.9 server with `key_type` and `extra` config and scans it.
+fn scan_mlkem_sshd(
+    tag: &str,
+    key_type: KeyType,
+    extra: &str,
+) -> Option<(pqhkex_inventory::ssh::SshReport, String, String)> {
+    let sshd = mlkem_sshd()?;
+    let dir = test_dir(tag);
+    let (_guard, addr, fingerprint) = start_sshd(&sshd, &dir, key_type, extra);
+    let report = probe(addr, tag, Duration::from_secs(5)).unwrap();
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    println!("{json}");
+    // The banner names OpenSSH 9.9 or later (RFC 4253 §4.2 software version).
+    let version = report
+        .software
+        .strip_prefix("OpenSSH_")
+        .unwrap_or_else(|| panic!("not OpenSSH: {json}"));
+    let (major, minor) = version.split_once('.').unwrap();
+    let minor: u32 = minor
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    let major: u32 = major.parse().unwrap();
+    assert!((major, minor) >= (9, 9), "{json}");
+    Some((report, fingerprint, json))
+}
+
+fn assert_verified(
+    report: &pqhkex_inventory::ssh::SshReport,
+    alg: &str,
+    fingerprint: &str,
+    json: &str,
+) {
+    let v = &report.verification;
+    assert_eq!(v.status, VerificationStatus::Verified, "{json}");
+    assert_eq!(v.host_key_algorithm.as_deref(), Some(alg), "{json}");
+    assert_eq!(v.host_key_sha256.as_deref(), Some(fingerprint), "{json}");
+}
+
+#[test]
+fn openssh_mlkem_server_runs_the_exchange_and_its_ed25519_signature_verifies() {
+    let Some((report, fingerprint, json)) = scan_mlkem_sshd("mlkem-ed25519", KeyType::Ed25519, "")
+    else {
+        return;
+    };
+    // OpenSSH 9.9+ lists the ML-KEM hybrid first, and an OpenSSH 10 client picks it.
+    let first = &report.kex_algorithms[0];
+    assert_eq!(first.name, "mlkem768x25519-sha256", "{json}");
+    assert_eq!(first.kind, KexKind::MlkemHybrid);
+    assert_eq!(first.nist_category, Some(3));
+    assert_eq!(
+        report.openssh10_client_choice.as_deref(),
+        Some("mlkem768x25519-sha256")
+    );
+    assert_eq!(report.classification, Classification::PqAndClassical);
+    assert_verified(&report, "ssh-ed25519", &fingerprint, &json);
+}
+
+#[test]
+fn openssh_mlkem_server_with_an_ecdsa_p256_host_key_verifies() {
+    let Some((report, fingerprint, json)) = scan_mlkem_sshd("mlkem-ecdsa", KeyType::EcdsaP256, "")
+    else {
+        return;
+    };
+    assert_verified(&report, "ecdsa-sha2-nistp256", &fingerprint, &json);
+}
+
+#[test]
+fn openssh_offering_only_mlkem_is_pq_only() {
+    let Some((report, fingerprint, json)) = scan_mlkem_sshd(
+        "mlkem-only",
+        KeyType::Ed25519,
+        "KexAlgorithms mlkem768x25519-sha256\n",
+    ) else {
+        return;
+    };
+    let real: Vec<&str> = report
+        .kex_algorithms
+        .iter()
+        .filter(|m| m.kind != KexKind::Other)
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(real, ["mlkem768x25519-sha256"], "{json}");
+    assert_eq!(report.classification, Classification::PqOnly, "{json}");
+    assert_verified(&report, "ssh-ed25519", &fingerprint, &json);
+}
+
+#[test]
+fn openssh_with_only_an_rsa_host_key_is_advertised_only_and_says_why() {
+    let Some((report, _fingerprint, json)) = scan_mlkem_sshd(
+        "mlkem-rsa",
+        KeyType::Rsa,
+        "HostKeyAlgorithms rsa-sha2-512,rsa-sha2-256\n",
+    ) else {
+        return;
+    };
+    assert_eq!(report.classification, Classification::PqAndClassical);
+    let v = &report.verification;
+    assert_eq!(v.status, VerificationStatus::AdvertisedOnly, "{json}");
+    let detail = v.detail.as_deref().unwrap();
+    assert!(detail.contains("rsa-sha2-512"), "{detail}");
+    assert!(detail.contains("mlkem768x25519-sha256"), "{detail}");
+}
+
+#[test]
+fn openssh_offering_only_classical_methods_is_classical_only() {
+    let Some((report, _fingerprint, json)) = scan_mlkem_sshd(
+        "classical",
+        KeyType::Ed25519,
+        "KexAlgorithms curve25519-sha256,ecdh-sha2-nistp256\n",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        report.classification,
+        Classification::ClassicalOnly,
+        "{json}"
+    );
+    assert_eq!(
+        report.verification.status,
+        VerificationStatus::NotOffered,
+        "{json}"
+    );
+    assert_eq!(
+        report.openssh10_client_choice.as_deref(),
+        Some("curve25519-sha256")
+    );
 }
