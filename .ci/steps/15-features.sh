@@ -20,6 +20,9 @@ echo "pqhkex-inventory: no features, then legacy-kyber"
 cargo clippy -q -p pqhkex-inventory --lib -- -D warnings
 cargo clippy -q -p pqhkex-inventory --lib --features legacy-kyber -- -D warnings
 
+echo "pqhkex-cli: without its default quic feature"
+cargo clippy -q -p pqhkex-cli --no-default-features -- -D warnings
+
 echo "consumer crate: rustls + hyper-rustls at their defaults, pqhkex and pqhkex-inventory at theirs"
 # Its own workspace and lock file; the shared target directory keeps aws-lc built once.
 cargo run -q --manifest-path tests/consumer-defaults/Cargo.toml

@@ -15,9 +15,13 @@ use crate::ConnectArgs;
 
 /// "hybrid post-quantum" / "post-quantum" / "classical (NOT post-quantum)".
 pub fn kind_text(report: &ConnectionReport) -> &'static str {
-    if report.hybrid {
+    kind_words(report.post_quantum, report.hybrid)
+}
+
+fn kind_words(post_quantum: bool, hybrid: bool) -> &'static str {
+    if hybrid {
         "hybrid post-quantum"
-    } else if report.post_quantum {
+    } else if post_quantum {
         "post-quantum"
     } else {
         "classical, NOT post-quantum"
@@ -42,6 +46,37 @@ struct ConnectJson<'a> {
     certificate_trusted: Option<bool>,
     certificate_error: Option<String>,
     handshake_ms: f64,
+    /// "tcp" (TLS over TCP) or "quic".
+    transport: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quic: Option<QuicJson>,
+}
+
+/// What a QUIC handshake took, as quinn counted it on the client.
+#[derive(Serialize)]
+struct QuicJson {
+    alpn: Option<String>,
+    handshake_datagrams_sent: u64,
+    handshake_bytes_sent: u64,
+    handshake_datagrams_received: u64,
+    handshake_bytes_received: u64,
+}
+
+/// One handshake's outcome, whichever transport carried it.
+struct Outcome {
+    group_name: String,
+    group_code: Option<u16>,
+    post_quantum: bool,
+    hybrid: bool,
+    components: Vec<&'static str>,
+    hello_retry_request: bool,
+    protocol: Option<String>,
+    cipher_suite: Option<String>,
+    subject: Option<String>,
+    issuer: Option<String>,
+    certificate: Option<Result<(), String>>,
+    elapsed: std::time::Duration,
+    quic: Option<QuicJson>,
 }
 
 /// `pqhkex connect`.
@@ -67,98 +102,51 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
         webpki_verifier(root_store(args.ca.as_deref())?, &provider)?,
         !args.insecure,
     );
-    let config = client_config(&provider, &groups, versions, verifier.clone())?;
     let addr = target.resolve()?;
     let server_name = target.server_name(args.peer.servername.as_deref())?;
-    let hs =
-        handshake(&target.input, addr, server_name, config, &verifier, timeout).map_err(|e| {
-            let explained = match (&e.failure, &e.tls) {
-                (Failure::Handshake(_), Some(tls)) => policy.explain(pqhkex::Side::Client, tls),
-                _ => None,
-            };
-            match explained {
-                Some(why) => Failure::Handshake(format!("{}: {why}", target.input)),
-                None => e.failure,
-            }
-        })?;
-    let r = &hs.report;
-    if args.json {
-        let out = ConnectJson {
-            target: &target.input,
-            address: addr.to_string(),
-            group: r.group_name(),
-            group_code: r.group_code.map(|c| format!("0x{c:04x}")),
+    let outcome = if args.quic {
+        quic_outcome(
+            &args,
+            &target,
+            addr,
+            &server_name,
+            &groups,
+            verifier,
+            timeout,
+        )?
+    } else {
+        let config = client_config(&provider, &groups, versions, verifier.clone())?;
+        let hs = handshake(&target.input, addr, server_name, config, &verifier, timeout).map_err(
+            |e| {
+                let explained = match (&e.failure, &e.tls) {
+                    (Failure::Handshake(_), Some(tls)) => policy.explain(pqhkex::Side::Client, tls),
+                    _ => None,
+                };
+                match explained {
+                    Some(why) => Failure::Handshake(format!("{}: {why}", target.input)),
+                    None => e.failure,
+                }
+            },
+        )?;
+        let r = &hs.report;
+        Outcome {
+            group_name: r.group_name(),
+            group_code: r.group_code,
             post_quantum: r.post_quantum,
             hybrid: r.hybrid,
             components: r.components.iter().map(|a| a.name()).collect(),
             hello_retry_request: r.hello_retry_request.unwrap_or(false),
             protocol: r.protocol_version.map(version_name),
             cipher_suite: r.cipher_suite.map(suite_name),
-            peer_subject: hs.subject.clone(),
-            peer_issuer: hs.issuer.clone(),
-            certificate_trusted: hs.certificate.as_ref().map(|c| c.is_ok()),
-            certificate_error: hs.certificate.as_ref().and_then(|c| c.clone().err()),
-            handshake_ms: hs.elapsed.as_secs_f64() * 1e3,
-        };
-        let text =
-            serde_json::to_string_pretty(&out).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
-        outln!("{text}");
-    } else {
-        outln!("connected to     : {} ({addr})", target.input);
-        outln!(
-            "key exchange     : {}{}",
-            r.group_name(),
-            r.group_code
-                .map(|c| format!(" (0x{c:04x})"))
-                .unwrap_or_default()
-        );
-        let comps = r
-            .components
-            .iter()
-            .map(|a| a.name())
-            .collect::<Vec<_>>()
-            .join(" + ");
-        outln!(
-            "post-quantum     : {} ({}{})",
-            if r.post_quantum { "yes" } else { "NO" },
-            kind_text(r),
-            if comps.is_empty() {
-                String::new()
-            } else {
-                format!(": {comps}")
-            }
-        );
-        outln!(
-            "hello retry      : {}",
-            if r.hello_retry_request.unwrap_or(false) {
-                "yes (HelloRetryRequest)"
-            } else {
-                "no"
-            }
-        );
-        outln!(
-            "protocol         : {}",
-            r.protocol_version.map(version_name).unwrap_or_default()
-        );
-        outln!(
-            "cipher suite     : {}",
-            r.cipher_suite.map(suite_name).unwrap_or_default()
-        );
-        outln!(
-            "peer certificate : {}",
-            hs.subject.as_deref().unwrap_or("(unparsable)")
-        );
-        match &hs.certificate {
-            Some(Ok(())) => outln!("certificate      : trusted"),
-            Some(Err(e)) => outln!("certificate      : NOT trusted ({e}); --insecure"),
-            None => outln!("certificate      : not checked"),
+            subject: hs.subject,
+            issuer: hs.issuer,
+            certificate: hs.certificate,
+            elapsed: hs.elapsed,
+            quic: None,
         }
-        outln!(
-            "handshake time   : {:.2} ms",
-            hs.elapsed.as_secs_f64() * 1e3
-        );
-    }
-    if r.protocol_version == Some(ProtocolVersion::TLSv1_2) {
+    };
+    print_outcome(&args, &target, addr, &outcome)?;
+    if outcome.protocol.as_deref() == Some(version_name(ProtocolVersion::TLSv1_2).as_str()) {
         let f = Failure::Tls12Only(format!(
             "{} negotiated TLS 1.2: it does not speak TLS 1.3, so no post-quantum key exchange is possible",
             target.input
@@ -167,4 +155,177 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(f.exit_code()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one handshake's outcome as text or (`--json`) JSON.
+fn print_outcome(
+    args: &ConnectArgs,
+    target: &Target,
+    addr: std::net::SocketAddr,
+    o: &Outcome,
+) -> Result<(), Failure> {
+    if args.json {
+        let out = ConnectJson {
+            target: &target.input,
+            address: addr.to_string(),
+            group: o.group_name.clone(),
+            group_code: o.group_code.map(|c| format!("0x{c:04x}")),
+            post_quantum: o.post_quantum,
+            hybrid: o.hybrid,
+            components: o.components.clone(),
+            hello_retry_request: o.hello_retry_request,
+            protocol: o.protocol.clone(),
+            cipher_suite: o.cipher_suite.clone(),
+            peer_subject: o.subject.clone(),
+            peer_issuer: o.issuer.clone(),
+            certificate_trusted: o.certificate.as_ref().map(|c| c.is_ok()),
+            certificate_error: o.certificate.as_ref().and_then(|c| c.clone().err()),
+            handshake_ms: o.elapsed.as_secs_f64() * 1e3,
+            transport: if o.quic.is_some() { "quic" } else { "tcp" },
+            quic: o.quic.as_ref().map(|q| QuicJson {
+                alpn: q.alpn.clone(),
+                handshake_datagrams_sent: q.handshake_datagrams_sent,
+                handshake_bytes_sent: q.handshake_bytes_sent,
+                handshake_datagrams_received: q.handshake_datagrams_received,
+                handshake_bytes_received: q.handshake_bytes_received,
+            }),
+        };
+        let text =
+            serde_json::to_string_pretty(&out).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
+        outln!("{text}");
+    } else {
+        outln!(
+            "connected to     : {} ({addr}{})",
+            target.input,
+            if o.quic.is_some() { ", QUIC" } else { "" }
+        );
+        outln!(
+            "key exchange     : {}{}",
+            o.group_name,
+            o.group_code
+                .map(|c| format!(" (0x{c:04x})"))
+                .unwrap_or_default()
+        );
+        let comps = o.components.join(" + ");
+        outln!(
+            "post-quantum     : {} ({}{})",
+            if o.post_quantum { "yes" } else { "NO" },
+            kind_words(o.post_quantum, o.hybrid),
+            if comps.is_empty() {
+                String::new()
+            } else {
+                format!(": {comps}")
+            }
+        );
+        outln!(
+            "hello retry      : {}",
+            if o.hello_retry_request {
+                "yes (HelloRetryRequest)"
+            } else {
+                "no"
+            }
+        );
+        outln!(
+            "protocol         : {}",
+            o.protocol.as_deref().unwrap_or_default()
+        );
+        outln!(
+            "cipher suite     : {}",
+            o.cipher_suite.as_deref().unwrap_or(if o.quic.is_some() {
+                "(not reported by quinn)"
+            } else {
+                ""
+            })
+        );
+        if let Some(q) = &o.quic {
+            outln!(
+                "ALPN             : {}",
+                q.alpn.as_deref().unwrap_or("(none)")
+            );
+            outln!(
+                "QUIC handshake   : sent {} datagrams, {} bytes; received {} datagrams, {} bytes",
+                q.handshake_datagrams_sent,
+                q.handshake_bytes_sent,
+                q.handshake_datagrams_received,
+                q.handshake_bytes_received
+            );
+        }
+        outln!(
+            "peer certificate : {}",
+            o.subject.as_deref().unwrap_or("(unparsable)")
+        );
+        match &o.certificate {
+            Some(Ok(())) => outln!("certificate      : trusted"),
+            Some(Err(e)) => outln!("certificate      : NOT trusted ({e}); --insecure"),
+            None => outln!("certificate      : not checked"),
+        }
+        outln!("handshake time   : {:.2} ms", o.elapsed.as_secs_f64() * 1e3);
+    }
+    Ok(())
+}
+
+/// `connect --quic`: the same report over QUIC (TLS 1.3 only, RFC 9001 §4.2).
+fn quic_outcome(
+    args: &ConnectArgs,
+    target: &Target,
+    addr: std::net::SocketAddr,
+    server_name: &rustls::pki_types::ServerName<'static>,
+    groups: &[&'static pqhkex::Group],
+    verifier: std::sync::Arc<Recording>,
+    timeout: std::time::Duration,
+) -> Result<Outcome, Failure> {
+    #[cfg(feature = "quic")]
+    {
+        let alpn = if args.alpn.is_empty() {
+            vec!["h3".to_string()]
+        } else {
+            args.alpn.clone()
+        };
+        let name = server_name.to_str();
+        let hs = crate::quic::handshake(
+            &target.input,
+            addr,
+            &name,
+            groups,
+            &alpn,
+            verifier,
+            !args.insecure,
+            timeout,
+        )?;
+        let g = hs.group;
+        Ok(Outcome {
+            group_name: match (g, hs.group_code) {
+                (Some(g), _) => g.name.to_string(),
+                (None, Some(c)) => format!("0x{c:04x}"),
+                (None, None) => "(unknown)".into(),
+            },
+            group_code: hs.group_code,
+            post_quantum: g.is_some_and(|g| g.is_post_quantum()),
+            hybrid: g.is_some_and(|g| g.is_hybrid()),
+            components: g.map_or(Vec::new(), |g| {
+                g.components.iter().map(|a| a.name()).collect()
+            }),
+            hello_retry_request: hs.hello_retry_request,
+            protocol: Some(version_name(ProtocolVersion::TLSv1_3)),
+            cipher_suite: None,
+            subject: hs.subject,
+            issuer: hs.issuer,
+            certificate: hs.certificate,
+            elapsed: hs.elapsed,
+            quic: Some(QuicJson {
+                alpn: hs.alpn,
+                handshake_datagrams_sent: hs.sent_datagrams,
+                handshake_bytes_sent: hs.sent_bytes,
+                handshake_datagrams_received: hs.received_datagrams,
+                handshake_bytes_received: hs.received_bytes,
+            }),
+        })
+    }
+    #[cfg(not(feature = "quic"))]
+    {
+        let _ = (args, target, addr, server_name, groups, verifier, timeout);
+        Err(Failure::Usage(
+            "this pqhkex was built without QUIC (the CLI's `quic` feature)".into(),
+        ))
+    }
 }

@@ -34,6 +34,8 @@ mod bench;
 mod connect;
 mod demo;
 mod groups_cmd;
+#[cfg(feature = "quic")]
+mod quic;
 mod scan;
 mod serve;
 
@@ -196,6 +198,14 @@ struct ConnectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Connect over QUIC (UDP; TLS 1.3 inside QUIC, RFC 9001) instead of TLS over TCP,
+    /// and report the datagrams and bytes the handshake took.
+    #[arg(long)]
+    quic: bool,
+    /// With --quic: application protocols to offer (ALPN), most preferred first;
+    /// default h3 (QUIC servers refuse a handshake without ALPN).
+    #[arg(long, value_delimiter = ',', requires = "quic")]
+    alpn: Vec<String>,
 }
 
 /// How `connect` and `bench` reach the server.

@@ -631,6 +631,21 @@ pub fn connect(
     })
 }
 
+/// Subject and issuer (RFC 4514-style) of a DER certificate, `None` where it does not
+/// parse: what [`Handshake`] reports, for callers that get certificates elsewhere (a
+/// QUIC connection, say).
+///
+/// ```
+/// let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// let (subject, issuer) = pqhkex_inventory::probe::certificate_names(cert.cert.der());
+/// assert_eq!(subject.as_deref(), Some("CN=rcgen self signed cert"));
+/// assert_eq!(subject, issuer);
+/// ```
+pub fn certificate_names(der: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
+    let (subject, issuer, _) = names(der);
+    (subject, issuer)
+}
+
 /// Subject, issuer and (for an ECDSA key on P-256 or P-384) key curve of a DER
 /// certificate.
 fn names(der: &CertificateDer<'_>) -> (Option<String>, Option<String>, Option<&'static Group>) {

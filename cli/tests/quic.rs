@@ -1,0 +1,238 @@
+//! `pqhkex connect --quic` against quinn servers over UDP loopback, each accepting a
+//! chosen set of groups through pqhkex on a *ring* base: the negotiated group, the
+//! HelloRetryRequest, the handshake's datagrams, ALPN, and the failures (no common
+//! group, untrusted certificate, nothing listening).
+#![cfg(feature = "quic")]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::Arc;
+
+use common::{temp_path, BIN};
+use pqhkex::groups::{self, Group};
+use pqhkex::Policy;
+use quinn::crypto::rustls::QuicServerConfig;
+use rustls::pki_types::PrivateKeyDer;
+use serde_json::Value;
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+}
+
+fn pqhkex(args: &[&str]) -> Output {
+    let out = Command::new(BIN).args(args).output().expect("run pqhkex");
+    Output {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A QUIC server on 127.0.0.1 accepting `groups` only (ALPN `h3`), answering every
+/// connection until the test process ends. Returns its address and the path of its
+/// certificate (PEM, for `--ca`; the name is `localhost`).
+fn quic_server(tag: &str, groups: &'static [&'static Group]) -> (SocketAddr, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let ca = temp_path(&format!("quic-{tag}.pem"));
+    std::fs::write(&ca, certified.cert.pem()).unwrap();
+    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+    let mut tls = pqhkex::server_config_builder(
+        rustls::crypto::ring::default_provider(),
+        Policy::Custom(groups),
+    )
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    tls.alpn_protocols = vec![b"h3".to_vec()];
+    let crypto = QuicServerConfig::try_from(tls).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let endpoint = quinn::Endpoint::server(
+                quinn::ServerConfig::with_crypto(Arc::new(crypto)),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            )
+            .unwrap();
+            tx.send(endpoint.local_addr().unwrap()).unwrap();
+            while let Some(incoming) = endpoint.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(conn) = incoming.await {
+                        conn.closed().await;
+                    }
+                });
+            }
+        });
+    });
+    (rx.recv().unwrap(), ca.to_string_lossy().into_owned())
+}
+
+static PREFER: &[&Group] = &[
+    &groups::X25519MLKEM768,
+    &groups::SECP256R1MLKEM768,
+    &groups::X25519,
+];
+static MLKEM1024_ONLY: &[&Group] = &[&groups::MLKEM1024];
+static X25519_ONLY: &[&Group] = &[&groups::X25519];
+
+#[test]
+fn connect_quic_negotiates_x25519mlkem768_in_two_initial_datagrams() {
+    let (addr, ca) = quic_server("prefer", PREFER);
+    let target = addr.to_string();
+    let args = [
+        "connect",
+        "--quic",
+        &target,
+        "--servername",
+        "localhost",
+        "--ca",
+        &ca,
+        "--json",
+    ];
+    let out = pqhkex(&args);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["transport"], "quic");
+    assert_eq!(v["group"], "X25519MLKEM768");
+    assert_eq!(v["group_code"], "0x11ec");
+    assert_eq!(v["post_quantum"], true);
+    assert_eq!(v["hybrid"], true);
+    assert_eq!(v["hello_retry_request"], false);
+    assert_eq!(v["protocol"], "TLS 1.3");
+    assert_eq!(v["certificate_trusted"], true);
+    assert_eq!(v["quic"]["alpn"], "h3");
+    // A 1216-byte key share cannot fit one ~1200-byte Initial packet (RFC 9000 §14.1).
+    let sent = v["quic"]["handshake_datagrams_sent"].as_u64().unwrap();
+    assert!(sent >= 2, "{v}");
+    assert!(
+        v["quic"]["handshake_bytes_sent"].as_u64().unwrap() >= 2 * 1200,
+        "{v}"
+    );
+    assert!(v["quic"]["handshake_datagrams_received"].as_u64().unwrap() >= 1);
+
+    // The text form says the same.
+    let out = pqhkex(&args[..args.len() - 1]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("QUIC"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("X25519MLKEM768 (0x11ec)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("QUIC handshake   : sent"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn connect_quic_reports_a_hello_retry_request() {
+    // The client's first share is X25519; the server accepts only MLKEM1024.
+    let (addr, ca) = quic_server("hrr", MLKEM1024_ONLY);
+    let target = addr.to_string();
+    let out = pqhkex(&[
+        "connect",
+        "--quic",
+        &target,
+        "--servername",
+        "localhost",
+        "--ca",
+        &ca,
+        "--groups",
+        "x25519,MLKEM1024",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["group"], "MLKEM1024");
+    assert_eq!(v["hybrid"], false);
+    assert_eq!(v["post_quantum"], true);
+    assert_eq!(v["hello_retry_request"], true);
+}
+
+#[test]
+fn connect_quic_against_a_classical_server_uses_the_hybrids_x25519_share() {
+    // The default (prefer) client's first ClientHello carries X25519MLKEM768 and its
+    // X25519 component as a separate share (draft-ietf-tls-hybrid-design §3.2); an
+    // X25519-only server takes that one, with no HelloRetryRequest.
+    let (addr, ca) = quic_server("classical", X25519_ONLY);
+    let target = addr.to_string();
+    let out = pqhkex(&[
+        "connect",
+        "--quic",
+        &target,
+        "--servername",
+        "localhost",
+        "--ca",
+        &ca,
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["group"], "x25519");
+    assert_eq!(v["post_quantum"], false);
+    assert_eq!(v["hello_retry_request"], false);
+}
+
+#[test]
+fn connect_quic_failures_have_their_exit_codes() {
+    let (addr, ca) = quic_server("fail", MLKEM1024_ONLY);
+    let target = addr.to_string();
+    // No group in common: the server's handshake_failure alert (CRYPTO_ERROR 0x128).
+    let out = pqhkex(&[
+        "connect",
+        "--quic",
+        &target,
+        "--servername",
+        "localhost",
+        "--ca",
+        &ca,
+        "--policy",
+        "classical",
+    ]);
+    assert_eq!(out.code, 8, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("handshake_failure"), "{}", out.stderr);
+
+    // The certificate is not trusted without --ca: exit 7; --insecure reports it.
+    let (addr, _ca) = quic_server("untrusted", PREFER);
+    let target = addr.to_string();
+    let out = pqhkex(&["connect", "--quic", &target, "--servername", "localhost"]);
+    assert_eq!(out.code, 7, "{}\n{}", out.stdout, out.stderr);
+    let out = pqhkex(&[
+        "connect",
+        "--quic",
+        &target,
+        "--servername",
+        "localhost",
+        "--insecure",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["certificate_trusted"], false);
+
+    // Nothing listening on that UDP port: a timeout, exit 4.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = silent.local_addr().unwrap().to_string();
+    let out = pqhkex(&["connect", "--quic", &target, "--timeout", "1"]);
+    assert_eq!(out.code, 4, "{}\n{}", out.stdout, out.stderr);
+
+    // --alpn without --quic is a usage error.
+    let out = pqhkex(&["connect", &target, "--alpn", "h3"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
