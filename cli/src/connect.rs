@@ -28,30 +28,6 @@ fn kind_words(post_quantum: bool, hybrid: bool) -> &'static str {
     }
 }
 
-/// The `connect` command's JSON output.
-#[derive(Serialize)]
-struct ConnectJson<'a> {
-    target: &'a str,
-    address: String,
-    group: String,
-    group_code: Option<String>,
-    post_quantum: bool,
-    hybrid: bool,
-    components: Vec<&'static str>,
-    hello_retry_request: bool,
-    protocol: Option<String>,
-    cipher_suite: Option<String>,
-    peer_subject: Option<String>,
-    peer_issuer: Option<String>,
-    certificate_trusted: Option<bool>,
-    certificate_error: Option<String>,
-    handshake_ms: f64,
-    /// "tcp" (TLS over TCP) or "quic".
-    transport: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    quic: Option<QuicJson>,
-}
-
 /// What a QUIC handshake took, as quinn counted it on the client.
 #[derive(Serialize)]
 struct QuicJson {
@@ -62,9 +38,13 @@ struct QuicJson {
     handshake_bytes_received: u64,
 }
 
-/// One handshake's outcome, whichever transport carried it.
+/// One handshake's outcome, whichever transport carried it; also the `--json` output.
+#[derive(Serialize)]
 struct Outcome {
-    group_name: String,
+    target: String,
+    address: String,
+    group: String,
+    #[serde(serialize_with = "hex_code")]
     group_code: Option<u16>,
     post_quantum: bool,
     hybrid: bool,
@@ -72,11 +52,24 @@ struct Outcome {
     hello_retry_request: bool,
     protocol: Option<String>,
     cipher_suite: Option<String>,
-    subject: Option<String>,
-    issuer: Option<String>,
-    certificate: Option<Result<(), String>>,
-    elapsed: std::time::Duration,
+    peer_subject: Option<String>,
+    peer_issuer: Option<String>,
+    /// `None`: not checked.
+    certificate_trusted: Option<bool>,
+    certificate_error: Option<String>,
+    handshake_ms: f64,
+    /// "tcp" (TLS over TCP) or "quic".
+    transport: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     quic: Option<QuicJson>,
+}
+
+/// A group codepoint as JSON: `"0x11ec"`, or null.
+fn hex_code<S: serde::Serializer>(code: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
+    match code {
+        Some(c) => s.serialize_str(&format!("0x{c:04x}")),
+        None => s.serialize_none(),
+    }
 }
 
 /// `pqhkex connect`.
@@ -130,7 +123,9 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
         )?;
         let r = &hs.report;
         Outcome {
-            group_name: r.group_name(),
+            target: target.input.clone(),
+            address: addr.to_string(),
+            group: r.group_name(),
             group_code: r.group_code,
             post_quantum: r.post_quantum,
             hybrid: r.hybrid,
@@ -138,14 +133,16 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
             hello_retry_request: r.hello_retry_request.unwrap_or(false),
             protocol: r.protocol_version.map(version_name),
             cipher_suite: r.cipher_suite.map(suite_name),
-            subject: hs.subject,
-            issuer: hs.issuer,
-            certificate: hs.certificate,
-            elapsed: hs.elapsed,
+            peer_subject: hs.subject,
+            peer_issuer: hs.issuer,
+            certificate_trusted: hs.certificate.as_ref().map(|c| c.is_ok()),
+            certificate_error: hs.certificate.and_then(|c| c.err()),
+            handshake_ms: hs.elapsed.as_secs_f64() * 1e3,
+            transport: "tcp",
             quic: None,
         }
     };
-    print_outcome(&args, &target, addr, &outcome)?;
+    print_outcome(&args, &outcome)?;
     if outcome.protocol.as_deref() == Some(version_name(ProtocolVersion::TLSv1_2).as_str()) {
         let f = Failure::Tls12Only(format!(
             "{} negotiated TLS 1.2: it does not speak TLS 1.3, so no post-quantum key exchange is possible",
@@ -158,50 +155,21 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Prints one handshake's outcome as text or (`--json`) JSON.
-fn print_outcome(
-    args: &ConnectArgs,
-    target: &Target,
-    addr: std::net::SocketAddr,
-    o: &Outcome,
-) -> Result<(), Failure> {
+fn print_outcome(args: &ConnectArgs, o: &Outcome) -> Result<(), Failure> {
     if args.json {
-        let out = ConnectJson {
-            target: &target.input,
-            address: addr.to_string(),
-            group: o.group_name.clone(),
-            group_code: o.group_code.map(|c| format!("0x{c:04x}")),
-            post_quantum: o.post_quantum,
-            hybrid: o.hybrid,
-            components: o.components.clone(),
-            hello_retry_request: o.hello_retry_request,
-            protocol: o.protocol.clone(),
-            cipher_suite: o.cipher_suite.clone(),
-            peer_subject: o.subject.clone(),
-            peer_issuer: o.issuer.clone(),
-            certificate_trusted: o.certificate.as_ref().map(|c| c.is_ok()),
-            certificate_error: o.certificate.as_ref().and_then(|c| c.clone().err()),
-            handshake_ms: o.elapsed.as_secs_f64() * 1e3,
-            transport: if o.quic.is_some() { "quic" } else { "tcp" },
-            quic: o.quic.as_ref().map(|q| QuicJson {
-                alpn: q.alpn.clone(),
-                handshake_datagrams_sent: q.handshake_datagrams_sent,
-                handshake_bytes_sent: q.handshake_bytes_sent,
-                handshake_datagrams_received: q.handshake_datagrams_received,
-                handshake_bytes_received: q.handshake_bytes_received,
-            }),
-        };
         let text =
-            serde_json::to_string_pretty(&out).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
+            serde_json::to_string_pretty(o).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
         outln!("{text}");
     } else {
         outln!(
-            "connected to     : {} ({addr}{})",
-            target.input,
+            "connected to     : {} ({}{})",
+            o.target,
+            o.address,
             if o.quic.is_some() { ", QUIC" } else { "" }
         );
         outln!(
             "key exchange     : {}{}",
-            o.group_name,
+            o.group,
             o.group_code
                 .map(|c| format!(" (0x{c:04x})"))
                 .unwrap_or_default()
@@ -252,14 +220,17 @@ fn print_outcome(
         }
         outln!(
             "peer certificate : {}",
-            o.subject.as_deref().unwrap_or("(unparsable)")
+            o.peer_subject.as_deref().unwrap_or("(unparsable)")
         );
-        match &o.certificate {
-            Some(Ok(())) => outln!("certificate      : trusted"),
-            Some(Err(e)) => outln!("certificate      : NOT trusted ({e}); --insecure"),
-            None => outln!("certificate      : not checked"),
+        match (o.certificate_trusted, &o.certificate_error) {
+            (Some(true), _) => outln!("certificate      : trusted"),
+            (Some(false), e) => outln!(
+                "certificate      : NOT trusted ({}); --insecure",
+                e.as_deref().unwrap_or("?")
+            ),
+            (None, _) => outln!("certificate      : not checked"),
         }
-        outln!("handshake time   : {:.2} ms", o.elapsed.as_secs_f64() * 1e3);
+        outln!("handshake time   : {:.2} ms", o.handshake_ms);
     }
     Ok(())
 }
@@ -294,7 +265,9 @@ fn quic_outcome(
         )?;
         let g = hs.group;
         Ok(Outcome {
-            group_name: match (g, hs.group_code) {
+            target: target.input.clone(),
+            address: addr.to_string(),
+            group: match (g, hs.group_code) {
                 (Some(g), _) => g.name.to_string(),
                 (None, Some(c)) => format!("0x{c:04x}"),
                 (None, None) => "(unknown)".into(),
@@ -308,10 +281,12 @@ fn quic_outcome(
             hello_retry_request: hs.hello_retry_request,
             protocol: Some(version_name(ProtocolVersion::TLSv1_3)),
             cipher_suite: None,
-            subject: hs.subject,
-            issuer: hs.issuer,
-            certificate: hs.certificate,
-            elapsed: hs.elapsed,
+            peer_subject: hs.subject,
+            peer_issuer: hs.issuer,
+            certificate_trusted: hs.certificate.as_ref().map(|c| c.is_ok()),
+            certificate_error: hs.certificate.and_then(|c| c.err()),
+            handshake_ms: hs.elapsed.as_secs_f64() * 1e3,
+            transport: "quic",
             quic: Some(QuicJson {
                 alpn: hs.alpn,
                 handshake_datagrams_sent: hs.sent_datagrams,

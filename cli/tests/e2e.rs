@@ -14,7 +14,7 @@ mod common;
 #[path = "../../inventory/tests/support/ssh_wire.rs"]
 mod ssh_wire;
 
-use common::{temp_path, Serve, BIN};
+use common::{pqhkex, temp_path, Serve, BIN};
 
 /// A `pqhkex serve` child process on a free loopback port; killed on drop.
 struct Server {
@@ -63,28 +63,6 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.ca);
-    }
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-fn pqhkex(args: &[&str]) -> Output {
-    let out = Command::new(BIN).args(args).output().expect("run pqhkex");
-    Output {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

@@ -7,37 +7,13 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::Arc;
 
-use common::{temp_path, BIN};
+use common::{pqhkex, temp_path, Output};
 use pqhkex::groups::{self, Group};
 use pqhkex::Policy;
 use quinn::crypto::rustls::QuicServerConfig;
 use rustls::pki_types::PrivateKeyDer;
-use serde_json::Value;
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-fn pqhkex(args: &[&str]) -> Output {
-    let out = Command::new(BIN).args(args).output().expect("run pqhkex");
-    Output {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// A QUIC server on 127.0.0.1 accepting `groups` only (ALPN `h3`), answering every
 /// connection until the test process ends. Returns its address and the path of its
@@ -82,6 +58,14 @@ fn quic_server(tag: &str, groups: &'static [&'static Group]) -> (SocketAddr, Str
     (rx.recv().unwrap(), ca.to_string_lossy().into_owned())
 }
 
+/// `pqhkex connect --quic ADDR --servername localhost EXTRA…`.
+fn connect_quic(addr: SocketAddr, extra: &[&str]) -> Output {
+    let target = addr.to_string();
+    let mut args = vec!["connect", "--quic", &target, "--servername", "localhost"];
+    args.extend_from_slice(extra);
+    pqhkex(&args)
+}
+
 static PREFER: &[&Group] = &[
     &groups::X25519MLKEM768,
     &groups::SECP256R1MLKEM768,
@@ -93,18 +77,7 @@ static X25519_ONLY: &[&Group] = &[&groups::X25519];
 #[test]
 fn connect_quic_negotiates_x25519mlkem768_in_two_initial_datagrams() {
     let (addr, ca) = quic_server("prefer", PREFER);
-    let target = addr.to_string();
-    let args = [
-        "connect",
-        "--quic",
-        &target,
-        "--servername",
-        "localhost",
-        "--ca",
-        &ca,
-        "--json",
-    ];
-    let out = pqhkex(&args);
+    let out = connect_quic(addr, &["--ca", &ca, "--json"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v = out.json();
     assert_eq!(v["transport"], "quic");
@@ -126,7 +99,7 @@ fn connect_quic_negotiates_x25519mlkem768_in_two_initial_datagrams() {
     assert!(v["quic"]["handshake_datagrams_received"].as_u64().unwrap() >= 1);
 
     // The text form says the same.
-    let out = pqhkex(&args[..args.len() - 1]);
+    let out = connect_quic(addr, &["--ca", &ca]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("QUIC"), "{}", out.stdout);
     assert!(
@@ -145,19 +118,10 @@ fn connect_quic_negotiates_x25519mlkem768_in_two_initial_datagrams() {
 fn connect_quic_reports_a_hello_retry_request() {
     // The client's first share is X25519; the server accepts only MLKEM1024.
     let (addr, ca) = quic_server("hrr", MLKEM1024_ONLY);
-    let target = addr.to_string();
-    let out = pqhkex(&[
-        "connect",
-        "--quic",
-        &target,
-        "--servername",
-        "localhost",
-        "--ca",
-        &ca,
-        "--groups",
-        "x25519,MLKEM1024",
-        "--json",
-    ]);
+    let out = connect_quic(
+        addr,
+        &["--ca", &ca, "--groups", "x25519,MLKEM1024", "--json"],
+    );
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v = out.json();
     assert_eq!(v["group"], "MLKEM1024");
@@ -172,17 +136,7 @@ fn connect_quic_against_a_classical_server_uses_the_hybrids_x25519_share() {
     // X25519 component as a separate share (draft-ietf-tls-hybrid-design §3.2); an
     // X25519-only server takes that one, with no HelloRetryRequest.
     let (addr, ca) = quic_server("classical", X25519_ONLY);
-    let target = addr.to_string();
-    let out = pqhkex(&[
-        "connect",
-        "--quic",
-        &target,
-        "--servername",
-        "localhost",
-        "--ca",
-        &ca,
-        "--json",
-    ]);
+    let out = connect_quic(addr, &["--ca", &ca, "--json"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v = out.json();
     assert_eq!(v["group"], "x25519");
@@ -193,36 +147,16 @@ fn connect_quic_against_a_classical_server_uses_the_hybrids_x25519_share() {
 #[test]
 fn connect_quic_failures_have_their_exit_codes() {
     let (addr, ca) = quic_server("fail", MLKEM1024_ONLY);
-    let target = addr.to_string();
     // No group in common: the server's handshake_failure alert (CRYPTO_ERROR 0x128).
-    let out = pqhkex(&[
-        "connect",
-        "--quic",
-        &target,
-        "--servername",
-        "localhost",
-        "--ca",
-        &ca,
-        "--policy",
-        "classical",
-    ]);
+    let out = connect_quic(addr, &["--ca", &ca, "--policy", "classical"]);
     assert_eq!(out.code, 8, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("handshake_failure"), "{}", out.stderr);
 
     // The certificate is not trusted without --ca: exit 7; --insecure reports it.
     let (addr, _ca) = quic_server("untrusted", PREFER);
-    let target = addr.to_string();
-    let out = pqhkex(&["connect", "--quic", &target, "--servername", "localhost"]);
+    let out = connect_quic(addr, &[]);
     assert_eq!(out.code, 7, "{}\n{}", out.stdout, out.stderr);
-    let out = pqhkex(&[
-        "connect",
-        "--quic",
-        &target,
-        "--servername",
-        "localhost",
-        "--insecure",
-        "--json",
-    ]);
+    let out = connect_quic(addr, &["--insecure", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["certificate_trusted"], false);
 

@@ -86,3 +86,31 @@ impl Drop for Serve {
         let _ = self.child.wait();
     }
 }
+
+/// What one `pqhkex` run printed, and its exit code.
+pub struct Output {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Output {
+    /// Standard output parsed as JSON (the test fails, showing both streams, if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs `pqhkex ARGS…` to the end.
+pub fn pqhkex(args: &[&str]) -> Output {
+    let out = Command::new(BIN).args(args).output().expect("run pqhkex");
+    Output {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
