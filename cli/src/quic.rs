@@ -133,7 +133,7 @@ pub struct QuicHandshake {
     pub hello_retry_request: bool,
     /// The application protocol the server chose (ALPN).
     pub alpn: Option<String>,
-    /// Subject and issuer of the server's end-entity certificate.
+    /// Subject of the server's end-entity certificate.
     pub subject: Option<String>,
     /// Issuer of the server's end-entity certificate.
     pub issuer: Option<String>,
@@ -141,7 +141,7 @@ pub struct QuicHandshake {
     pub certificate: Option<Result<(), String>>,
     /// From the first datagram to the end of the handshake.
     pub elapsed: Duration,
-    /// UDP datagrams and bytes sent by the client during the handshake.
+    /// UDP datagrams sent by the client during the handshake.
     pub sent_datagrams: u64,
     /// UDP bytes sent by the client during the handshake.
     pub sent_bytes: u64,
