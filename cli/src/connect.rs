@@ -50,7 +50,8 @@ struct Outcome {
     hybrid: bool,
     components: Vec<&'static str>,
     hello_retry_request: bool,
-    protocol: Option<String>,
+    #[serde(serialize_with = "version_text")]
+    protocol: Option<ProtocolVersion>,
     cipher_suite: Option<String>,
     peer_subject: Option<String>,
     peer_issuer: Option<String>,
@@ -62,6 +63,17 @@ struct Outcome {
     transport: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     quic: Option<QuicJson>,
+}
+
+/// A protocol version as JSON: `"TLS 1.3"`, or null.
+fn version_text<S: serde::Serializer>(
+    v: &Option<ProtocolVersion>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_str(&version_name(*v)),
+        None => s.serialize_none(),
+    }
 }
 
 /// A group codepoint as JSON: `"0x11ec"`, or null.
@@ -131,7 +143,7 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
             hybrid: r.hybrid,
             components: r.components.iter().map(|a| a.name()).collect(),
             hello_retry_request: r.hello_retry_request.unwrap_or(false),
-            protocol: r.protocol_version.map(version_name),
+            protocol: r.protocol_version,
             cipher_suite: r.cipher_suite.map(suite_name),
             peer_subject: hs.subject,
             peer_issuer: hs.issuer,
@@ -143,7 +155,7 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
         }
     };
     print_outcome(&args, &outcome)?;
-    if outcome.protocol.as_deref() == Some(version_name(ProtocolVersion::TLSv1_2).as_str()) {
+    if outcome.protocol == Some(ProtocolVersion::TLSv1_2) {
         let f = Failure::Tls12Only(format!(
             "{} negotiated TLS 1.2: it does not speak TLS 1.3, so no post-quantum key exchange is possible",
             target.input
@@ -195,7 +207,7 @@ fn print_outcome(args: &ConnectArgs, o: &Outcome) -> Result<(), Failure> {
         );
         outln!(
             "protocol         : {}",
-            o.protocol.as_deref().unwrap_or_default()
+            o.protocol.map(version_name).unwrap_or_default()
         );
         outln!(
             "cipher suite     : {}",
@@ -279,7 +291,7 @@ fn quic_outcome(
                 g.components.iter().map(|a| a.name()).collect()
             }),
             hello_retry_request: hs.hello_retry_request,
-            protocol: Some(version_name(ProtocolVersion::TLSv1_3)),
+            protocol: Some(ProtocolVersion::TLSv1_3),
             cipher_suite: None,
             peer_subject: hs.subject,
             peer_issuer: hs.issuer,
