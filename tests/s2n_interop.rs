@@ -338,20 +338,35 @@ fn s2n_faults(
         .collect()
 }
 
+/// An s2n client of `policy` against a pqhkex server accepting only `group`, with
+/// `group`'s key share corrupted by `fault` in the hello of `msg_type` (1: ClientHello,
+/// 2: ServerHello); asserts the proxy corrupted exactly one share.
+fn s2n_client_with_corrupted_share(
+    msg_type: u8,
+    group: &'static Group,
+    fault: shared::Fault,
+    policy: &'static str,
+    cert: &'static TestCert,
+    what: &str,
+) -> Run {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let config = pq_server_config_with(only(group), cert);
+    let r = run(
+        move |l| net::rustls_server(l, config),
+        move |a| s2n::client(a, policy),
+        corrupt_hello(msg_type, group.code, fault, hits.clone()),
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "{what}");
+    r
+}
+
 #[test]
 fn corrupted_client_share_from_s2n_gets_illegal_parameter() {
     let faults = s2n_faults(client_share_faults());
     assert_eq!(faults.len(), 10, "faults on s2n's groups");
     for (group, fault, policy, cert) in faults {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let config = pq_server_config_with(only(group), cert);
-        let r = run(
-            move |l| net::rustls_server(l, config),
-            move |a| s2n::client(a, policy),
-            corrupt_hello(1, group.code, fault, hits.clone()),
-        );
         let what = format!("s2n ({policy}) ClientHello {} share, {fault:?}", group.name);
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "{what}");
+        let r = s2n_client_with_corrupted_share(1, group, fault, policy, cert, &what);
         // s2n reports a received alert as S2N_ERR_ALERT.
         assert_refused_with_illegal_parameter(
             &r.server,
@@ -388,18 +403,11 @@ fn corrupted_server_share_to_s2n_client_is_refused() {
         shared::Fault::Extended,
     )]));
     for (group, fault, policy, cert) in faults {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let config = pq_server_config_with(only(group), cert);
-        let r = run(
-            move |l| net::rustls_server(l, config),
-            move |a| s2n::client(a, policy),
-            corrupt_hello(2, group.code, fault, hits.clone()),
-        );
         let what = format!(
             "ServerHello {} share to s2n ({policy}), {fault:?}",
             group.name
         );
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "{what}");
+        let r = s2n_client_with_corrupted_share(2, group, fault, policy, cert, &what);
         assert!(!r.client.data_ok && !r.server.data_ok, "{what}");
         let s2n_error = r.client.error.as_deref().unwrap_or_default();
         assert!(
