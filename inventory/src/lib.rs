@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 
 pub mod cbom;
+pub mod deadline;
 mod error;
 pub mod probe;
 mod scan;
@@ -55,4 +56,4 @@ pub use scan::{
     ProbeResult, ScanReport, Scanner, SplitCheck, Status, TargetResult, SCHEMA_VERSION,
     SPLIT_PAUSE, SPLIT_RECORD_SIZE,
 };
-pub use target::{Protocol, Target};
+pub use target::{Protocol, Target, MAX_HOST_LEN, MAX_TARGET_LEN};
