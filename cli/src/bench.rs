@@ -340,12 +340,12 @@ fn run_group(
 
 /// `pqhkex bench`.
 pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
-    let timeout = crate::timeout_arg(args.peer.timeout)?;
+    let timeout = crate::timeout_arg("--timeout", args.peer.timeout)?;
     if args.concurrency == 0 {
         return Err(Failure::Usage("--concurrency must be at least 1".into()));
     }
     let deadline = match (args.duration, args.handshakes) {
-        (Some(d), _) => Some(crate::timeout_arg(d).map_err(|_| {
+        (Some(d), _) => Some(crate::timeout_arg("--duration", d).map_err(|_| {
             Failure::Usage(format!(
                 "--duration must be between 0 and 3600 seconds, got {d}"
             ))

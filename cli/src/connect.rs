@@ -7,10 +7,11 @@ use pqhkex_inventory::probe::{
     client_config, handshake, root_store, suite_name, version_name, versions_for, webpki_verifier,
     Recording,
 };
-use pqhkex_inventory::{Failure, Target};
+use pqhkex_inventory::{Failure, Protocol, Target};
 use rustls::ProtocolVersion;
 use serde::Serialize;
 
+use crate::term::text;
 use crate::ConnectArgs;
 
 /// "hybrid post-quantum" / "post-quantum" / "classical (NOT post-quantum)".
@@ -86,8 +87,16 @@ fn hex_code<S: serde::Serializer>(code: &Option<u16>, s: S) -> Result<S::Ok, S::
 
 /// `pqhkex connect`.
 pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
-    let timeout = crate::timeout_arg(args.peer.timeout)?;
+    let timeout = crate::timeout_arg("--timeout", args.peer.timeout)?;
+    // One deadline for the whole command: resolving, connecting, the handshake, the close.
+    let deadline = std::time::Instant::now() + timeout;
     let target = Target::parse(&args.target)?;
+    if target.protocol == Protocol::Ssh {
+        return Err(Failure::Usage(format!(
+            "connect speaks TLS; for the SSH server {} use `pqhkex scan {}`",
+            target.input, target.input
+        )));
+    }
     let policy = args.policy.policy();
     let (groups, versions) = if args.groups.is_empty() {
         (policy.groups().to_vec(), policy.protocol_versions())
@@ -107,8 +116,9 @@ pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
         webpki_verifier(root_store(args.ca.as_deref())?, &provider)?,
         !args.insecure,
     );
-    let addr = target.resolve()?;
+    let addr = target.resolve_until(deadline)?;
     let server_name = target.server_name(args.peer.servername.as_deref())?;
+    let timeout = deadline.saturating_duration_since(std::time::Instant::now());
     let outcome = if args.quic {
         quic_outcome(
             &args,
@@ -175,7 +185,7 @@ fn print_outcome(args: &ConnectArgs, o: &Outcome) -> Result<(), Failure> {
     } else {
         outln!(
             "connected to     : {} ({}{})",
-            o.target,
+            text(&o.target),
             o.address,
             if o.quic.is_some() { ", QUIC" } else { "" }
         );
@@ -232,13 +242,13 @@ fn print_outcome(args: &ConnectArgs, o: &Outcome) -> Result<(), Failure> {
         }
         outln!(
             "peer certificate : {}",
-            o.peer_subject.as_deref().unwrap_or("(unparsable)")
+            text(o.peer_subject.as_deref().unwrap_or("(unparsable)"))
         );
         match (o.certificate_trusted, &o.certificate_error) {
             (Some(true), _) => outln!("certificate      : trusted"),
             (Some(false), e) => outln!(
                 "certificate      : NOT trusted ({}); --insecure",
-                e.as_deref().unwrap_or("?")
+                text(e.as_deref().unwrap_or("?"))
             ),
             (None, _) => outln!("certificate      : not checked"),
         }

@@ -26,7 +26,7 @@ pub fn run() -> Result<(), Failure> {
         .map_err(|e| Failure::Other(e.to_string()))?;
     let server = std::thread::spawn(move || -> Result<serve::Served, String> {
         let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
-        serve::handle(sock, &chooser)
+        serve::handle(sock, &chooser, serve::CLIENT_TIMEOUT)
     });
 
     let mut roots = RootCertStore::empty();

@@ -12,13 +12,15 @@
 //! | 2 | usage error (unknown option, unknown group name, …) |
 //! | 3 | host unreachable (name does not resolve, connection refused, no route) |
 //! | 4 | timeout (connecting, or waiting for the peer during the handshake) |
-//! | 5 | the peer does not speak TLS |
-//! | 6 | the peer speaks TLS 1.2 only: no post-quantum key exchange is possible |
+//! | 5 | the peer does not speak TLS (or, for `ssh://`, SSH) |
+//! | 6 | the peer speaks TLS 1.2 or an older TLS only: no post-quantum key exchange is possible |
 //! | 7 | the peer's certificate was not trusted (`connect` only; `scan` never trusts) |
-//! | 8 | the TLS handshake failed (no common group, policy not met, alert from the peer) |
+//! | 8 | the handshake failed (policy not met, alert from the peer, a peer that broke the protocol); `scan`: no offer led to a key exchange, or an SSH exchange did not verify |
+//! | 9 | `scan`: a target was reached but its classification is undetermined (some probes failed without evidence or were not run) |
 //!
-//! `scan` exits 0 when every target was reached and speaks TLS 1.3, whatever its groups;
-//! otherwise with the code of the first target (in input order) that had a problem.
+//! `scan` exits 0 when every target was reached and fully determined (TLS 1.3, whatever
+//! its groups; SSH); otherwise with the code of the first target (in input order) that
+//! had a problem.
 #![forbid(unsafe_code)]
 
 /// `println!` that ignores a closed stdout (e.g. `pqhkex groups | head`) instead of
@@ -38,6 +40,7 @@ mod groups_cmd;
 mod quic;
 mod scan;
 mod serve;
+mod term;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,9 +51,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pqhkex_inventory::Failure;
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 other error; 2 usage; 3 host unreachable; \
-4 timeout; 5 peer is not TLS; 6 peer speaks TLS 1.2 only; 7 certificate not trusted (connect); \
-8 handshake failed (no common group, policy not met). scan: the code of the first target that \
-was not reached over TLS 1.3, else 0.";
+4 timeout; 5 peer is not TLS (or SSH); 6 peer speaks TLS 1.2 or older only; 7 certificate not \
+trusted (connect); 8 handshake failed (policy not met, alert, broken peer; scan: no offer led to a \
+key exchange, SSH exchange did not verify); 9 scan: verdict undetermined. scan: the code of the \
+first target that was not fully determined over TLS 1.3 or SSH, else 0.";
 
 /// Post-quantum hybrid key exchange for rustls: demo, inventory and diagnostics.
 #[derive(Parser, Debug)]
@@ -161,6 +165,11 @@ struct ServeArgs {
     /// loop feeds them through a bounded queue and waits when it is full.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     workers: Option<u32>,
+    /// Seconds each client has for its handshake, and then again for its request
+    /// (however slowly it sends). When every worker is busy, a new connection sheds the
+    /// one in progress longest (if for a second or more).
+    #[arg(long, default_value_t = 10.0)]
+    client_timeout: f64,
     /// No per-connection log line.
     #[arg(long)]
     quiet: bool,
@@ -215,14 +224,16 @@ struct PeerOpts {
     /// default: the host of TARGET.
     #[arg(long)]
     servername: Option<String>,
-    /// Seconds to wait for connecting and for each read from the server.
+    /// Seconds the whole exchange may take: resolving the name, connecting, the
+    /// handshake (every read and write) and the close.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
 }
 
 #[derive(clap::Args, Debug)]
 struct ScanArgs {
-    /// Targets: HOST:PORT, HOST (port 443), https://HOST[:PORT]/… or tls://HOST[:PORT].
+    /// Targets: HOST:PORT, HOST (port 443), https://HOST[:PORT]/…, tls://HOST[:PORT] or
+    /// ssh://HOST[:PORT] (port 22).
     targets: Vec<String>,
     /// Read more targets from this file: one per line, `#` starts a comment.
     #[arg(long, visible_alias = "targets")]
@@ -236,9 +247,15 @@ struct ScanArgs {
     /// How many targets to scan at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
-    /// Seconds to wait for connecting and for each read from the peer.
+    /// Seconds one probe may take in all: connecting, the handshake (every read and
+    /// write) and the close; for an ssh:// target, the whole SSH probe.
     #[arg(long, default_value_t = 5.0)]
     timeout: f64,
+    /// Seconds one target may take in all: resolving its name and all its probes. A
+    /// probe running when it is spent is cut short, later ones are not run (reported
+    /// "not tested"), and the verdict is undetermined where it depended on them.
+    #[arg(long, default_value_t = 60.0)]
+    target_timeout: f64,
     /// CA certificates (PEM) to judge certificates by (reported only: scan never
     /// refuses a certificate). Default: the built-in web PKI roots.
     #[arg(long)]
@@ -299,12 +316,14 @@ struct BenchArgs {
     svg: Option<PathBuf>,
 }
 
-fn timeout_arg(secs: f64) -> Result<Duration, Failure> {
-    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
+/// A `--timeout`-like option: at least 1 ms (a shorter one would round to nothing and
+/// fail every exchange), at most an hour.
+fn timeout_arg(option: &str, secs: f64) -> Result<Duration, Failure> {
+    if secs.is_finite() && (0.001..=3600.0).contains(&secs) {
         Ok(Duration::from_secs_f64(secs))
     } else {
         Err(Failure::Usage(format!(
-            "--timeout must be between 0 and 3600 seconds, got {secs}"
+            "{option} must be between 0.001 and 3600 seconds, got {secs}"
         )))
     }
 }
@@ -340,7 +359,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("pqhkex: error: {f}");
+            eprintln!("pqhkex: error: {}", term::message(f.message()));
             ExitCode::from(f.exit_code())
         }
     }

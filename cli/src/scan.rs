@@ -1,180 +1,220 @@
 //! `pqhkex scan`: the command-line shell over [`pqhkex_inventory::Scanner`]: reads the
-//! targets, draws the progress bar, prints the table or the JSON, writes the CBOM and
-//! picks the exit code. The probing, classification and CBOM are the library's.
+//! targets, draws the progress bar, prints the table or the JSON as results arrive,
+//! writes the CBOM and picks the exit code. The probing, verdict and CBOM are the
+//! library's.
+//!
+//! Results are printed in input order as soon as every earlier target is done: the
+//! table and `--json` keep only the results that wait for an earlier, slower target
+//! (at most about a target timeout's worth), not the whole scan. Only `--cbom`, which
+//! describes every endpoint at once, keeps them all.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use pqhkex_inventory::{
-    cbom, probe, ssh, Failure, Probe, ProbeResult, ScanReport, Scanner, Target, TargetResult,
+    cbom, probe, ssh, Class, Failure, Flow, Probe, ProbeResult, ScanReport, Scanner, Support,
+    Target, TargetResult,
 };
 
+use crate::term::text;
 use crate::ScanArgs;
 
+/// The targets of the command line, then of `--targets-file` (one per line, `#`
+/// comments); a line that is not a target fails naming its file and line.
 fn read_targets(args: &ScanArgs) -> Result<Vec<Target>, Failure> {
-    let mut lines: Vec<String> = args.targets.clone();
+    let mut targets = args
+        .targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(path) = &args.targets_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?;
-        for line in text.lines() {
+        for (i, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
-            if !line.is_empty() {
-                lines.push(line.to_string());
+            if line.is_empty() {
+                continue;
             }
+            let t = Target::parse(line)
+                .map_err(|e| Failure::Usage(format!("{}:{}: {e}", path.display(), i + 1)))?;
+            targets.push(t);
         }
     }
-    if lines.is_empty() {
+    if targets.is_empty() {
         return Err(Failure::Usage(
             "no targets: give HOST:PORT arguments or --targets-file".into(),
         ));
     }
-    lines.iter().map(|l| Target::parse(l)).collect()
+    Ok(targets)
 }
 
-fn print_table(results: &[TargetResult]) {
-    let mut out = std::io::stdout().lock();
-    for r in results {
-        let _ = writeln!(
-            out,
-            "{}{}  [{}]",
-            r.target,
-            r.address
-                .as_deref()
-                .filter(|a| *a != r.target)
-                .map(|a| format!(" ({a})"))
-                .unwrap_or_default(),
-            r.classification.as_str()
-        );
-        if let Some(e) = &r.error {
-            let _ = writeln!(out, "  error ({:?}): {}", e.kind, e.message);
-        }
-        if let Some(s) = &r.ssh {
-            print_ssh(&mut out, s);
-        }
-        if let Some(d) = &r.default_offer {
-            let what = match (d.result, &d.group) {
-                (ProbeResult::Error | ProbeResult::Rejected, _) | (_, None) => {
-                    format!("{:?}: {}", d.result, d.detail.as_deref().unwrap_or(""))
-                }
-                (res, Some(g)) => format!(
-                    "{g} ({}){}, {}",
-                    if d.hybrid == Some(true) {
-                        "hybrid post-quantum"
-                    } else if d.post_quantum == Some(true) {
-                        "post-quantum"
-                    } else {
-                        "classical, NOT post-quantum"
-                    },
-                    if res == ProbeResult::HelloRetryRequest {
-                        " after HelloRetryRequest"
-                    } else {
-                        ""
-                    },
-                    d.protocol.as_deref().unwrap_or("")
-                ),
-            };
-            let _ = writeln!(out, "  browser-like offer -> {what}");
-        }
-        if !r.groups.is_empty() {
-            let hrr_column = r.groups.iter().any(|g| g.without_key_share.is_some());
-            let _ = writeln!(
-                out,
-                "  {:<22} {:<7} {:<13} {:<4} {}result",
-                "group",
-                "code",
-                "kind",
-                "NIST",
-                if hrr_column {
-                    format!("{:<20} ", "without key share")
-                } else {
-                    String::new()
-                }
-            );
-            let text = |p: &Probe| {
-                // A classical group re-offered next to the curve of a TLS 1.2 server's
-                // ECDSA certificate.
-                let with = match p.offered.get(1) {
-                    Some(curve) if p.offered.len() == 2 => {
-                        format!(" (offered with {curve}, which its TLS 1.2 certificate needs)")
-                    }
-                    _ => String::new(),
-                };
-                let detail = p.detail.as_deref().unwrap_or_default();
-                match p.result {
-                    ProbeResult::Accepted => format!("accepted{with}"),
-                    ProbeResult::HelloRetryRequest => {
-                        format!("accepted after HelloRetryRequest{with}")
-                    }
-                    ProbeResult::Rejected => "rejected".into(),
-                    ProbeResult::Error => format!("error: {detail}"),
-                    ProbeResult::Undetermined => format!("undetermined: {detail}"),
-                    _ => format!("{:?}: {detail}", p.result),
-                }
-            };
-            for g in &r.groups {
-                let hrr = match &g.without_key_share {
-                    Some(p) if p.result == ProbeResult::HelloRetryRequest => {
-                        format!("{:<20} ", "HelloRetryRequest")
-                    }
-                    Some(p) => format!("{:<20} ", text(p)),
-                    None => String::new(),
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:<22} {:<7} {:<13} {:<4} {hrr}{}",
-                    g.name,
-                    g.code,
-                    g.kind,
-                    g.nist_category.map_or("-".into(), |c| c.to_string()),
-                    text(&g.probe)
-                );
-            }
-        }
-        if let Some(split) = &r.client_hello_split {
-            let how = |p: &Probe| {
-                if p.result.is_accepted() {
-                    "completes".to_string()
-                } else {
-                    format!("FAILS ({})", p.detail.as_deref().unwrap_or_default())
-                }
-            };
-            let _ = writeln!(
-                out,
-                "  split ClientHello: {}: in two TCP segments {}, across TLS records {}",
-                if split.passed { "passed" } else { "FAILED" },
-                how(&split.tcp_segments),
-                how(&split.tls_records)
-            );
-        }
-        if let Some(c) = &r.certificate {
-            let _ = writeln!(
-                out,
-                "  certificate: {} ({})",
-                c.subject.as_deref().unwrap_or("?"),
-                match (&c.trusted, &c.error) {
-                    (Some(true), _) => "trusted".to_string(),
-                    (_, Some(e)) => format!("NOT trusted: {e}"),
-                    _ => "not checked".to_string(),
-                }
-            );
-        }
-        let _ = writeln!(out);
-    }
-    let pq = results
-        .iter()
-        .filter(|r| r.classification.accepts_post_quantum())
-        .count();
-    let by_default = results.iter().filter(|r| r.quantum_safe_by_default).count();
+/// One target's table entry.
+fn print_target(out: &mut impl Write, r: &TargetResult) {
     let _ = writeln!(
         out,
-        "{} target(s): {pq} accept post-quantum key exchange, {by_default} negotiate it by default (TLS: a browser-like offer; SSH: an OpenSSH 10 client)",
-        results.len()
+        "{}{}  [{}]",
+        text(&r.target),
+        r.address
+            .as_deref()
+            .filter(|a| *a != r.target)
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default(),
+        r.classification.as_str()
     );
+    if let Some(e) = &r.error {
+        let _ = writeln!(out, "  error ({:?}): {}", e.kind, text(&e.message));
+    }
+    if let Some(v) = &r.verdict {
+        if !v.is_determined() || r.classification == Class::Undetermined {
+            let _ = writeln!(
+                out,
+                "  verdict: post-quantum {}, classical {}",
+                v.post_quantum, v.classical
+            );
+            for why in &v.reasons {
+                let _ = writeln!(out, "    undetermined: {}", text(why));
+            }
+        }
+    }
+    if let Some(s) = &r.ssh {
+        print_ssh(out, s);
+    }
+    if let Some(d) = &r.default_offer {
+        let what = match (d.result, &d.group) {
+            (res, Some(g)) if res.is_accepted() => format!(
+                "{g} ({}){}, {}{}",
+                if d.hybrid == Some(true) {
+                    "hybrid post-quantum"
+                } else if d.post_quantum == Some(true) {
+                    "post-quantum"
+                } else {
+                    "classical, NOT post-quantum"
+                },
+                if res == ProbeResult::HelloRetryRequest {
+                    " after HelloRetryRequest"
+                } else {
+                    ""
+                },
+                d.protocol.as_deref().unwrap_or(""),
+                incomplete(d),
+            ),
+            _ => probe_text(d),
+        };
+        let _ = writeln!(out, "  browser-like offer -> {what}");
+    }
+    if !r.groups.is_empty() {
+        let hrr_column = r.groups.iter().any(|g| g.without_key_share.is_some());
+        let _ = writeln!(
+            out,
+            "  {:<22} {:<7} {:<13} {:<4} {}result",
+            "group",
+            "code",
+            "kind",
+            "NIST",
+            if hrr_column {
+                format!("{:<20} ", "without key share")
+            } else {
+                String::new()
+            }
+        );
+        for g in &r.groups {
+            let hrr = match &g.without_key_share {
+                Some(p) if p.result == ProbeResult::HelloRetryRequest => {
+                    format!("{:<20} ", "HelloRetryRequest")
+                }
+                Some(p) => format!("{:<20} ", probe_text(p)),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<22} {:<7} {:<13} {:<4} {hrr}{}",
+                g.name,
+                g.code,
+                g.kind,
+                g.nist_category.map_or("-".into(), |c| c.to_string()),
+                probe_text(&g.probe)
+            );
+        }
+    }
+    if let Some(split) = &r.client_hello_split {
+        let how = |p: &Probe| {
+            if p.result.is_accepted() {
+                "completes".to_string()
+            } else {
+                format!("FAILS ({})", text(p.detail.as_deref().unwrap_or_default()))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "  split ClientHello: {}: in two TCP segments {}, across TLS records {}",
+            if split.passed { "passed" } else { "FAILED" },
+            how(&split.tcp_segments),
+            how(&split.tls_records)
+        );
+    }
+    if let Some(c) = &r.certificate {
+        let _ = writeln!(
+            out,
+            "  certificate: {} ({})",
+            text(c.subject.as_deref().unwrap_or("?")),
+            match (&c.trusted, &c.error) {
+                (Some(true), _) => "trusted".to_string(),
+                (_, Some(e)) => format!("NOT trusted: {}", text(e)),
+                _ => "not checked".to_string(),
+            }
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// ", handshake did not complete: …" for an accepted group whose handshake failed later.
+fn incomplete(p: &Probe) -> String {
+    if p.handshake_completed == Some(false) {
+        format!(
+            "; the handshake did not complete: {}",
+            text(
+                p.failure
+                    .as_ref()
+                    .map(|f| f.message.as_str())
+                    .unwrap_or("no detail")
+            )
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// A probe's result in a table cell.
+fn probe_text(p: &Probe) -> String {
+    // A classical group re-offered next to the curve of a TLS 1.2 server's ECDSA
+    // certificate.
+    let with = match p.offered.get(1) {
+        Some(curve) if p.offered.len() == 2 => {
+            format!(" (offered with {curve}, which its TLS 1.2 certificate needs)")
+        }
+        _ => String::new(),
+    };
+    let detail = text(p.detail.as_deref().unwrap_or_default());
+    match p.result {
+        ProbeResult::Accepted => format!("accepted{with}{}", incomplete(p)),
+        ProbeResult::HelloRetryRequest => {
+            format!("accepted after HelloRetryRequest{with}{}", incomplete(p))
+        }
+        ProbeResult::Rejected => match &p.alert {
+            Some(a) => format!("rejected ({} alert)", text(a)),
+            None => "rejected".into(),
+        },
+        ProbeResult::Error => format!("error: {detail}"),
+        ProbeResult::Undetermined => format!("undetermined: {detail}"),
+        ProbeResult::NotTested => format!("not tested: {detail}"),
+        _ => format!("{:?}: {detail}", p.result),
+    }
 }
 
 /// The SSH part of a target's table entry.
 fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
-    let _ = writeln!(out, "  SSH server: {}", s.banner);
+    let _ = writeln!(out, "  SSH server: {}", text(&s.banner));
     let _ = writeln!(out, "  {:<40} kind", "key exchange (server's order)");
     for m in &s.kex_algorithms {
         let kind = match m.kind {
@@ -183,14 +223,16 @@ fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
             ssh::KexKind::Classical => "classical, NOT post-quantum",
             _ => "other (not a key exchange)",
         };
-        let _ = writeln!(out, "  {:<40} {kind}", m.name);
+        let _ = writeln!(out, "  {:<40} {kind}", text(&m.name));
     }
     let _ = writeln!(
         out,
         "  OpenSSH 10 client (defaults) -> {}",
-        s.openssh10_client_choice
-            .as_deref()
-            .unwrap_or("no common method")
+        text(
+            s.openssh10_client_choice
+                .as_deref()
+                .unwrap_or("no common method")
+        )
     );
     let names: Vec<&str> = s
         .host_key_algorithms
@@ -201,7 +243,7 @@ fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
     let _ = writeln!(
         out,
         "  host keys: {}{}",
-        names.join(", "),
+        text(&names.join(", ")),
         if all_classical {
             " (all classical: authentication is not post-quantum yet)"
         } else {
@@ -209,27 +251,117 @@ fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
         }
     );
     let v = &s.verification;
+    let detail = text(v.detail.as_deref().unwrap_or(""));
     let status = match v.status {
         ssh::VerificationStatus::Verified => format!(
             "verified: the server ran it and its {} host key signed the exchange ({})",
-            v.host_key_algorithm.as_deref().unwrap_or("?"),
-            v.host_key_sha256.as_deref().unwrap_or("?")
+            text(v.host_key_algorithm.as_deref().unwrap_or("?")),
+            text(v.host_key_sha256.as_deref().unwrap_or("?"))
         ),
-        ssh::VerificationStatus::AdvertisedOnly => {
-            format!("advertised only: {}", v.detail.as_deref().unwrap_or(""))
-        }
+        ssh::VerificationStatus::AdvertisedOnly => format!("advertised only: {detail}"),
         ssh::VerificationStatus::NotOffered => "not offered".to_string(),
-        ssh::VerificationStatus::Failed => {
-            format!("FAILED: {}", v.detail.as_deref().unwrap_or(""))
-        }
+        ssh::VerificationStatus::Failed => format!("FAILED: {detail}"),
+        ssh::VerificationStatus::Undetermined => format!("did not finish: {detail}"),
         _ => format!("{:?}", v.status),
     };
     let _ = writeln!(out, "  post-quantum key exchange: {status}");
 }
 
+/// How the results leave: the table or the JSON document, written as they come.
+enum Sink {
+    Table,
+    Json { first: bool },
+}
+
+impl Sink {
+    fn start(&mut self, out: &mut impl Write, report: &ScanReport) -> Result<(), Failure> {
+        if let Sink::Json { .. } = self {
+            // The document's head (everything but the targets), then the array opened.
+            let head = serde_json::to_string_pretty(report)
+                .map_err(|e| Failure::Other(format!("JSON: {e}")))?;
+            let open = head
+                .strip_suffix("[]\n}")
+                .or_else(|| head.strip_suffix("[]\n}\n"))
+                .ok_or_else(|| Failure::Other("JSON: unexpected document head".into()))?;
+            let _ = write!(out, "{open}[");
+        }
+        Ok(())
+    }
+
+    fn target(&mut self, out: &mut impl Write, r: &TargetResult) -> Result<(), Failure> {
+        match self {
+            Sink::Table => print_target(out, r),
+            Sink::Json { first } => {
+                let one = serde_json::to_string_pretty(r)
+                    .map_err(|e| Failure::Other(format!("JSON: {e}")))?;
+                let _ = write!(
+                    out,
+                    "{}\n    {}",
+                    if *first { "" } else { "," },
+                    one.replace('\n', "\n    ")
+                );
+                *first = false;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut impl Write, summary: &Summary) {
+        match self {
+            Sink::Table => {
+                let _ = writeln!(
+                    out,
+                    "{} target(s): {} accept post-quantum key exchange, {} negotiate it by default (TLS: a browser-like offer; SSH: an OpenSSH 10 client){}",
+                    summary.targets,
+                    summary.post_quantum,
+                    summary.by_default,
+                    if summary.undetermined > 0 {
+                        format!(", {} undetermined", summary.undetermined)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            Sink::Json { first } => {
+                let _ = writeln!(out, "{}]\n}}", if *first { "" } else { "\n  " });
+            }
+        }
+    }
+}
+
+/// What the summary line and the exit code need of the results.
+#[derive(Default)]
+struct Summary {
+    targets: usize,
+    post_quantum: usize,
+    by_default: usize,
+    undetermined: usize,
+    /// The exit code of the first target (in input order) with an error.
+    exit: Option<u8>,
+}
+
+impl Summary {
+    fn add(&mut self, r: &TargetResult) {
+        self.targets += 1;
+        let pq = r
+            .verdict
+            .as_ref()
+            .map_or(r.classification.accepts_post_quantum(), |v| {
+                v.post_quantum == Support::Accepted
+            });
+        self.post_quantum += usize::from(pq);
+        self.by_default += usize::from(r.quantum_safe_by_default);
+        self.undetermined += usize::from(r.classification == Class::Undetermined);
+        if self.exit.is_none() {
+            self.exit = r.error.as_ref().map(|e| e.exit_code);
+        }
+    }
+}
+
 /// `pqhkex scan`.
 pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
-    let timeout = crate::timeout_arg(args.timeout)?;
+    let timeout = crate::timeout_arg("--timeout", args.timeout)?;
+    let target_timeout = crate::timeout_arg("--target-timeout", args.target_timeout)?;
     let targets = read_targets(&args)?;
     let probe_groups = crate::parse_groups(&args.groups)?;
     let scanner = Scanner::new(crate::provider())?
@@ -238,6 +370,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         .hello_retry_probes(args.hrr)
         .client_hello_split_checks(!args.no_split_check)
         .timeout(timeout)
+        .target_timeout(Some(target_timeout))
         .concurrency(usize::from(args.concurrency));
 
     let bar = (std::io::stderr().is_terminal() && targets.len() > 1).then(|| {
@@ -249,29 +382,59 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         }
         bar
     });
-    let results = scanner.scan_with_progress(&targets, |_| {
-        if let Some(b) = &bar {
-            b.inc(1);
+    let mut report = ScanReport::new(Vec::new());
+    let mut sink = if args.json {
+        Sink::Json { first: true }
+    } else {
+        Sink::Table
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    sink.start(&mut out, &report)?;
+    let mut summary = Summary::default();
+    // Results that arrived before an earlier target's, by index; the next index due.
+    let mut waiting: BTreeMap<usize, TargetResult> = BTreeMap::new();
+    let mut next = 0usize;
+    let mut kept: Vec<TargetResult> = Vec::new();
+    let mut failed: Option<Failure> = None;
+    scanner.scan_each(targets, |i, r| {
+        waiting.insert(i, r);
+        while let Some(r) = waiting.remove(&next) {
+            next += 1;
+            summary.add(&r);
+            let written = match &bar {
+                Some(b) => b.suspend(|| sink.target(&mut out, &r)),
+                None => sink.target(&mut out, &r),
+            };
+            if let Err(e) = written {
+                failed = Some(e);
+                return Flow::Stop;
+            }
+            if args.cbom.is_some() {
+                kept.push(r);
+            }
         }
+        if let Some(b) = &bar {
+            b.set_position(next as u64);
+        }
+        Flow::Continue
     });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let report = ScanReport::new(results);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    sink.finish(&mut out, &summary);
+    let _ = out.flush();
 
     if let Some(path) = &args.cbom {
+        report.targets = kept;
         let bom = cbom::build(&report.targets, &report.timestamp);
         let text =
             serde_json::to_string_pretty(&bom).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
         std::fs::write(path, text + "\n")
             .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
     }
-    if args.json {
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Failure::Other(format!("JSON: {e}")))?;
-        outln!("{text}");
-    } else {
-        print_table(&report.targets);
-    }
-    Ok(ExitCode::from(report.exit_code()))
+    Ok(ExitCode::from(summary.exit.unwrap_or(0)))
 }

@@ -6,11 +6,22 @@
 //! one configuration per listed group for `--groups`. A client that supports the group
 //! but sent no key share for it gets a HelloRetryRequest.
 //!
-//! Concurrency: a fixed pool of worker threads (`--workers`, default 4 per core), fed by
-//! the accept loop through a bounded queue. When every worker is busy and the queue is
-//! full, the accept loop waits (backpressure: further clients wait in the kernel's listen
-//! backlog), so threads and memory stay bounded whatever the load. Sockets are blocking,
-//! with the idle timeout [`IDLE`]; a client that stays silent holds a worker that long.
+//! Concurrency, in two stages, so that slow clients cannot starve the others:
+//! * **Reception** (one thread, asynchronous I/O on a tokio runtime of its own) accepts
+//!   every connection and reads its ClientHello, at most [`MAX_PENDING`] connections at
+//!   once (beyond that, the oldest pending one is shed), each within
+//!   `--client-timeout`. A client that trickles or stalls its ClientHello costs a small
+//!   task, not a worker.
+//! * **Workers** (a fixed pool of threads, `--workers`, default 4 per core) take
+//!   connections whose ClientHello is complete through a bounded queue, and run the
+//!   handshake and answer the request, on blocking sockets under deadlines: the
+//!   handshake must finish within `--client-timeout` of the connection's arrival, the
+//!   request within another `--client-timeout`. When every worker is busy and the queue
+//!   is full, the connection that has been with a worker longest is shed if it has been
+//!   so for at least [`SHED_AFTER`] (its socket is shut down; counted as `shed`).
+//!
+//! Threads, tasks and memory stay bounded whatever the load, and a real client's
+//! handshake waits neither for stalled ClientHellos nor for long for slow handshakes.
 //!
 //! Statistics (`--stats`): per negotiated group, the handshakes completed and the CPU time
 //! the worker thread spent on each, from taking the connection to the end of the
@@ -21,7 +32,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -33,14 +44,24 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{Accepted, AcceptedAlert, Acceptor};
 use rustls::{ServerConfig, ServerConnection, SupportedProtocolVersion};
 
+use pqhkex_inventory::deadline::DeadlineStream;
 use pqhkex_inventory::probe::{suite_name, version_name, TLS12, TLS13, TLS13_AND_12};
 use pqhkex_inventory::Failure;
 
 use crate::connect::kind_text;
 use crate::{ServeArgs, TlsVersions};
 
-/// How long a connection may stay silent before the server drops it.
-const IDLE: Duration = Duration::from_secs(10);
+/// The default `--client-timeout`: how long a client has for its handshake, and then
+/// for its request.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a connection must have been with a worker before a new one may shed it
+/// when every worker is busy.
+pub const SHED_AFTER: Duration = Duration::from_secs(1);
+
+/// The most connections whose ClientHello is being read at once; a new one beyond it
+/// sheds the oldest.
+pub const MAX_PENDING: usize = 1024;
 
 /// The server's certificate chain and key.
 pub struct Identity {
@@ -197,8 +218,9 @@ pub struct Served {
     pub report: ConnectionReport,
     pub sni: Option<String>,
     pub offered: Vec<u16>,
-    /// CPU time of the handling thread from the start of [`handle`] to the end of the
-    /// handshake (`None` if the thread CPU clock could not be read).
+    /// CPU time of the worker thread from taking up the connection (its ClientHello
+    /// read) to the end of the handshake (`None` if the thread CPU clock could not be
+    /// read).
     pub handshake_cpu: Option<Duration>,
 }
 
@@ -235,28 +257,44 @@ pub fn log_line(s: &Served) -> String {
     )
 }
 
-/// Handles one TCP connection: handshake, answer requests, close.
-pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> {
-    let cpu_start = ThreadTime::try_now().ok();
-    sock.set_read_timeout(Some(IDLE))
-        .and_then(|()| sock.set_write_timeout(Some(IDLE)))
-        .map_err(|e| e.to_string())?;
+/// Reads a ClientHello from a blocking socket.
+fn read_hello(sock: &mut DeadlineStream) -> Result<Accepted, String> {
     let mut acceptor = Acceptor::default();
-    let accepted = loop {
-        match acceptor.read_tls(&mut sock) {
+    loop {
+        match acceptor.read_tls(sock) {
             Ok(0) => return Err("client closed the connection before a ClientHello".into()),
             Ok(_) => {}
             Err(e) => return Err(format!("reading the ClientHello: {e}")),
         }
         match acceptor.accept() {
-            Ok(Some(a)) => break a,
+            Ok(Some(a)) => return Ok(a),
             Ok(None) => {}
             Err((e, mut alert)) => {
-                let _ = alert.write_all(&mut sock);
+                let _ = alert.write_all(sock);
                 return Err(format!("invalid ClientHello: {e}"));
             }
         }
-    };
+    }
+}
+
+/// Handles one TCP connection: reads the ClientHello, then [`finish`]es it, each stage
+/// within `limit`.
+pub fn handle(sock: TcpStream, chooser: &Chooser, limit: Duration) -> Result<Served, String> {
+    let mut sock = DeadlineStream::new(sock, Instant::now() + limit);
+    let accepted = read_hello(&mut sock)?;
+    sock.set_deadline(Instant::now() + limit);
+    finish(sock, accepted, chooser, limit)
+}
+
+/// Finishes a connection whose ClientHello was read: the handshake (by the socket's
+/// deadline), then the request (within `limit` of the handshake's end), then close.
+pub fn finish(
+    mut sock: DeadlineStream,
+    accepted: Accepted,
+    chooser: &Chooser,
+    limit: Duration,
+) -> Result<Served, String> {
+    let cpu_start = ThreadTime::try_now().ok();
     let hello = accepted.client_hello();
     let sni = hello.server_name().map(str::to_string);
     let offered = pqhkex::policy::offered_groups(&hello);
@@ -285,6 +323,7 @@ pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> 
         }
     }
     let handshake_cpu = cpu_start.and_then(|t| t.try_elapsed().ok());
+    sock.set_deadline(Instant::now() + limit);
     let served = Served {
         report: ConnectionReport::from_connection(&conn),
         sni,
@@ -330,6 +369,8 @@ pub fn handle(mut sock: TcpStream, chooser: &Chooser) -> Result<Served, String> 
 pub struct Options {
     /// Exit after this many connections (once they are finished).
     pub max: Option<u64>,
+    /// Each client's time for its handshake, and then for its request.
+    pub client_timeout: Duration,
     /// Worker threads.
     pub workers: usize,
     /// No per-connection log line.
@@ -379,6 +420,8 @@ struct Counters {
     groups: BTreeMap<String, GroupStats>,
     connections: u64,
     errors: u64,
+    /// Connections shut down to make room for a new one (see [`SHED_AFTER`]).
+    shed: u64,
     /// Bumped at every change, to print only when something changed.
     generation: u64,
 }
@@ -405,9 +448,10 @@ impl Stats {
         }
     }
 
-    fn record(&self, result: &Result<Served, String>) {
+    fn record(&self, result: &Result<Served, String>, shed: bool) {
         let mut c = lock(&self.counters);
         c.connections += 1;
+        c.shed += u64::from(shed);
         c.generation += 1;
         match result {
             Ok(s) => {
@@ -459,6 +503,7 @@ impl Stats {
             "handshakes": handshakes,
             "connections": c.connections,
             "errors": c.errors,
+            "shed": c.shed,
             "process_cpu_seconds": process_cpu,
             "process_cpu_seconds_per_handshake":
                 (handshakes > 0).then(|| process_cpu / handshakes as f64),
@@ -475,8 +520,8 @@ impl Stats {
         let wall = self.wall_start.elapsed().as_secs_f64();
         let handshakes: u64 = c.groups.values().map(|g| g.handshakes).sum();
         let mut out = format!(
-            "stats: {} connections, {handshakes} handshakes, {} errors; process CPU {process_cpu:.3} s (user+sys) over {wall:.1} s",
-            c.connections, c.errors
+            "stats: {} connections, {handshakes} handshakes, {} errors, {} shed; process CPU {process_cpu:.3} s (user+sys) over {wall:.1} s",
+            c.connections, c.errors, c.shed
         );
         if handshakes > 0 {
             out += &format!(
@@ -587,29 +632,59 @@ impl Reporter {
     }
 }
 
-/// One worker: takes connections from the queue until it is closed.
-fn worker(
-    queue: &Mutex<Receiver<(u64, TcpStream)>>,
-    chooser: &Chooser,
-    stats: &Stats,
+/// A connection a worker is handling: a handle on its socket (to shed it) and since
+/// when.
+struct Busy {
+    sock: TcpStream,
+    since: Instant,
+    shed: bool,
+}
+
+/// What each worker is doing, for the reception to shed the longest-running one.
+type Slots = Mutex<Vec<Option<Busy>>>;
+
+/// Shuts down the connection that has been with a worker longest, if for at least
+/// [`SHED_AFTER`]; whether one was.
+fn shed_oldest(slots: &Slots) -> bool {
+    let mut slots = lock(slots);
+    let oldest = slots
+        .iter_mut()
+        .flatten()
+        .filter(|b| !b.shed && b.since.elapsed() >= SHED_AFTER)
+        .min_by_key(|b| b.since);
+    match oldest {
+        Some(b) => {
+            b.shed = true;
+            let _ = b.sock.shutdown(std::net::Shutdown::Both);
+            true
+        }
+        None => false,
+    }
+}
+
+/// A connection whose ClientHello has been read, for a worker.
+struct Received {
+    n: u64,
+    peer: String,
+    sock: TcpStream,
+    accepted: Accepted,
+    /// When its handshake must be done.
+    deadline: Instant,
+}
+
+/// What every stage shares: the statistics and the per-connection log.
+struct Shared {
+    stats: Arc<Stats>,
     quiet: bool,
-) {
-    loop {
-        let job = lock(queue).recv();
-        let Ok((n, sock)) = job else { return };
-        let peer = sock
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_else(|_| "?".into());
-        // A panic in one connection must not shrink the pool.
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(sock, chooser)))
-                .unwrap_or_else(|_| {
-                    Err("internal error (panic) while handling the connection".into())
-                });
-        stats.record(&result);
-        if !quiet {
-            let line = match &result {
+    client_timeout: Duration,
+}
+
+impl Shared {
+    /// Counts a connection's outcome and logs it.
+    fn report(&self, n: u64, peer: &str, result: &Result<Served, String>, shed: bool) {
+        self.stats.record(result, shed);
+        if !self.quiet {
+            let line = match result {
                 Ok(s) => format!("[#{n}] {peer} {}", log_line(s)),
                 Err(e) => format!("[#{n}] {peer} error: {e}"),
             };
@@ -620,55 +695,215 @@ fn worker(
     }
 }
 
-/// Accepts connections on `listener` and hands them to a fixed pool of workers through a
-/// bounded queue, until `opts.max` connections (then waits for them to finish).
+/// One worker (number `me`): takes connections from the queue until it is closed.
+fn worker(
+    me: usize,
+    queue: &Mutex<Receiver<Received>>,
+    slots: &Slots,
+    chooser: &Chooser,
+    shared: &Shared,
+) {
+    loop {
+        let job = lock(queue).recv();
+        let Ok(job) = job else { return };
+        if let Ok(handle) = job.sock.try_clone() {
+            lock(slots)[me] = Some(Busy {
+                sock: handle,
+                since: Instant::now(),
+                shed: false,
+            });
+        }
+        let sock = DeadlineStream::new(job.sock, job.deadline);
+        // A panic in one connection must not shrink the pool.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            finish(sock, job.accepted, chooser, shared.client_timeout)
+        }))
+        .unwrap_or_else(|_| Err("internal error (panic) while handling the connection".into()));
+        let shed = lock(slots)[me].take().is_some_and(|b| b.shed);
+        let result = match result {
+            Err(e) if shed => Err(format!(
+                "shed to make room for a new connection (every worker busy): {e}"
+            )),
+            other => other,
+        };
+        shared.report(job.n, &job.peer, &result, shed);
+    }
+}
+
+/// Reads a ClientHello from an asynchronous socket.
+async fn read_hello_async(sock: &mut tokio::net::TcpStream) -> Result<Accepted, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut acceptor = Acceptor::default();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = sock
+            .read(&mut buf)
+            .await
+            .map_err(|e| format!("reading the ClientHello: {e}"))?;
+        if n == 0 {
+            return Err("client closed the connection before a ClientHello".into());
+        }
+        let mut bytes = &buf[..n];
+        while !bytes.is_empty() {
+            match acceptor.read_tls(&mut bytes) {
+                Ok(0) => return Err("the ClientHello is larger than the server accepts".into()),
+                Ok(_) => {}
+                Err(e) => return Err(format!("reading the ClientHello: {e}")),
+            }
+        }
+        match acceptor.accept() {
+            Ok(Some(a)) => return Ok(a),
+            Ok(None) => {}
+            Err((e, mut alert)) => {
+                let mut wire = Vec::new();
+                let _ = alert.write_all(&mut wire);
+                let _ = sock.write_all(&wire).await;
+                return Err(format!("invalid ClientHello: {e}"));
+            }
+        }
+    }
+}
+
+/// The reception of one connection: its ClientHello within the client timeout, then a
+/// place in the workers' queue (shedding the longest-running worker connection if
+/// every one is busy).
+async fn receive(
+    n: u64,
+    mut sock: tokio::net::TcpStream,
+    peer: String,
+    queue: std::sync::mpsc::SyncSender<Received>,
+    slots: Arc<Slots>,
+    shared: Arc<Shared>,
+) {
+    let limit = shared.client_timeout;
+    let deadline = Instant::now() + limit;
+    let hello = tokio::time::timeout(limit, read_hello_async(&mut sock)).await;
+    let accepted = match hello {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => return shared.report(n, &peer, &Err(e), false),
+        Err(_) => {
+            let e = format!("reading the ClientHello: no complete ClientHello within {limit:?}");
+            return shared.report(n, &peer, &Err(e), false);
+        }
+    };
+    let sock = match sock
+        .into_std()
+        .and_then(|s| s.set_nonblocking(false).map(|()| s))
+    {
+        Ok(s) => s,
+        Err(e) => return shared.report(n, &peer, &Err(format!("socket: {e}")), false),
+    };
+    let mut job = Received {
+        n,
+        peer,
+        sock,
+        accepted,
+        deadline,
+    };
+    loop {
+        match queue.try_send(job) {
+            Ok(()) => return,
+            Err(TrySendError::Disconnected(_)) => return,
+            Err(TrySendError::Full(back)) => job = back,
+        }
+        shed_oldest(&slots);
+        if Instant::now() >= deadline {
+            let e = "no worker became free within the client timeout".to_string();
+            return shared.report(job.n, &job.peer, &Err(e), false);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Accepts connections until `max` (if any), receiving each on a task of its own; then
+/// waits for those in reception.
+fn reception(
+    listener: TcpListener,
+    max: Option<u64>,
+    queue: std::sync::mpsc::SyncSender<Received>,
+    slots: Arc<Slots>,
+    shared: Arc<Shared>,
+) -> io::Result<()> {
+    use std::collections::VecDeque;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
+    runtime.block_on(async move {
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let mut pending = tokio::task::JoinSet::new();
+        // Pending connections, oldest first, to shed the oldest beyond MAX_PENDING.
+        let mut order: VecDeque<(u64, String, tokio::task::AbortHandle)> = VecDeque::new();
+        let mut n = 0u64;
+        while max.is_none_or(|m| n < m) {
+            while pending.try_join_next().is_some() {}
+            let (sock, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    eprintln!("[#{}] accept failed: {e}", n + 1);
+                    // E.g. out of file descriptors: do not spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            n += 1;
+            let _ = sock.set_nodelay(true);
+            order.retain(|(_, _, h)| !h.is_finished());
+            if order.len() >= MAX_PENDING {
+                if let Some((old, old_peer, h)) = order.pop_front() {
+                    h.abort();
+                    let e = format!(
+                        "shed while reading its ClientHello: more than {MAX_PENDING} connections pending"
+                    );
+                    shared.report(old, &old_peer, &Err(e), true);
+                }
+            }
+            let peer = peer.to_string();
+            let task = receive(n, sock, peer.clone(), queue.clone(), slots.clone(), shared.clone());
+            order.push_back((n, peer, pending.spawn(task)));
+        }
+        while pending.join_next().await.is_some() {}
+        Ok(())
+    })
+}
+
+/// Serves connections on `listener` (see the module documentation for the stages),
+/// until `opts.max` connections (then waits for them to finish).
 pub fn serve_on(listener: TcpListener, chooser: Arc<Chooser>, opts: &Options) -> io::Result<()> {
     let workers = opts.workers.max(1);
     let stats = Arc::new(Stats::new(workers));
-    // At most `workers` connections wait for a worker; beyond that the accept loop blocks.
-    let (tx, rx) = sync_channel::<(u64, TcpStream)>(workers);
+    let shared = Arc::new(Shared {
+        stats: stats.clone(),
+        quiet: opts.quiet,
+        client_timeout: opts.client_timeout,
+    });
+    // At most `workers` connections wait for a worker.
+    let (tx, rx) = sync_channel::<Received>(workers);
     let rx = Arc::new(Mutex::new(rx));
+    let slots: Arc<Slots> = Arc::new(Mutex::new((0..workers).map(|_| None).collect()));
     let mut pool = Vec::with_capacity(workers);
     for i in 0..workers {
-        let (rx, chooser, stats) = (rx.clone(), chooser.clone(), stats.clone());
-        let quiet = opts.quiet;
+        let (rx, slots, chooser, shared) =
+            (rx.clone(), slots.clone(), chooser.clone(), shared.clone());
         pool.push(
             std::thread::Builder::new()
                 .name(format!("serve-{i}"))
-                .spawn(move || worker(&rx, &chooser, &stats, quiet))?,
+                .spawn(move || worker(i, &rx, &slots, &chooser, &shared))?,
         );
     }
     let reporter = match &opts.stats {
         Some(s) => Some(Reporter::start(stats.clone(), s)?),
         None => None,
     };
-    let mut n = 0u64;
-    for sock in listener.incoming() {
-        n += 1;
-        match sock {
-            Ok(sock) => {
-                if tx.send((n, sock)).is_err() {
-                    break; // every worker is gone (cannot happen: panics are caught)
-                }
-            }
-            Err(e) => {
-                eprintln!("[#{n}] accept failed: {e}");
-                // E.g. out of file descriptors: do not spin; connections finishing free some.
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        if opts.max.is_some_and(|m| n >= m) {
-            break;
-        }
-    }
-    drop(tx);
+    let received = reception(listener, opts.max, tx, slots, shared);
     for w in pool {
         let _ = w.join();
     }
     if let Some(r) = reporter {
         r.finish();
     }
-    Ok(())
+    received
 }
 
 /// `pqhkex serve`.
@@ -687,8 +922,10 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     } else {
         None
     };
+    let client_timeout = crate::timeout_arg("--client-timeout", args.client_timeout)?;
     let opts = Options {
         max: args.max_connections,
+        client_timeout,
         workers: args.workers.map_or_else(default_workers, |w| w as usize),
         quiet: args.quiet,
         stats,

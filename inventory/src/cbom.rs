@@ -206,7 +206,7 @@ fn ssh_host_key_component(h: &HostKeyAlg) -> Value {
 }
 
 /// The SSH `protocol` asset of one endpoint and the references it depends on.
-fn ssh_protocol_component(r: &TargetResult, s: &SshReport) -> (Value, Vec<String>) {
+fn ssh_protocol_component(r: &TargetResult, key: &str, s: &SshReport) -> (Value, Vec<String>) {
     let refs: Vec<String> = s
         .kex_algorithms
         .iter()
@@ -241,7 +241,7 @@ fn ssh_protocol_component(r: &TargetResult, s: &SshReport) -> (Value, Vec<String
     }
     let component = json!({
         "type": "cryptographic-asset",
-        "bom-ref": ssh_protocol_ref(&r.target),
+        "bom-ref": ssh_protocol_ref(key),
         "name": format!("SSH at {}", r.target),
         "cryptoProperties": {
             "assetType": "protocol",
@@ -339,7 +339,7 @@ fn group_component(g: &Group) -> Value {
     })
 }
 
-fn protocol_component(r: &TargetResult, groups: &[&'static Group]) -> Value {
+fn protocol_component(r: &TargetResult, key: &str, groups: &[&'static Group]) -> Value {
     let default = r.default_offer.as_ref();
     let version = default
         .and_then(|d| d.protocol_version())
@@ -388,7 +388,7 @@ fn protocol_component(r: &TargetResult, groups: &[&'static Group]) -> Value {
     }
     json!({
         "type": "cryptographic-asset",
-        "bom-ref": protocol_ref(&r.target),
+        "bom-ref": protocol_ref(key),
         "name": format!("TLS at {}", r.target),
         "cryptoProperties": { "assetType": "protocol", "protocolProperties": protocol },
         "properties": props,
@@ -519,8 +519,24 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
             }
         }
     }
+    // References are per occurrence: a target listed twice is two endpoints of the
+    // document (CycloneDX requires every bom-ref to be unique); the first occurrence
+    // keeps the plain name, so that a rescan still replaces it in `merge`.
+    let mut occurrences: BTreeMap<&str, usize> = BTreeMap::new();
+    let keys: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let n = occurrences.entry(r.target.as_str()).or_default();
+            *n += 1;
+            if *n == 1 {
+                r.target.clone()
+            } else {
+                format!("{}#{n}", r.target)
+            }
+        })
+        .collect();
     let mut services = Vec::new();
-    for (r, groups) in results.iter().zip(&per_target) {
+    for ((r, groups), key) in results.iter().zip(&per_target).zip(&keys) {
         let reachable = r.status == Status::Ok;
         let mut props = vec![prop("classification", r.classification.as_str())];
         if let Some(e) = &r.error {
@@ -533,28 +549,28 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
             format!("tls://{}", r.target)
         };
         let mut service = json!({
-            "bom-ref": service_ref(&r.target),
+            "bom-ref": service_ref(key),
             "name": r.target,
             "endpoints": [endpoint],
             "properties": props,
         });
         if let (true, Some(s)) = (reachable, &r.ssh) {
-            let (component, refs) = ssh_protocol_component(r, s);
+            let (component, refs) = ssh_protocol_component(r, key, s);
             components.push(component);
-            dependencies.push(json!({ "ref": ssh_protocol_ref(&r.target), "dependsOn": refs }));
+            dependencies.push(json!({ "ref": ssh_protocol_ref(key), "dependsOn": refs }));
             dependencies.push(json!({
-                "ref": service_ref(&r.target),
-                "dependsOn": [ssh_protocol_ref(&r.target)],
+                "ref": service_ref(key),
+                "dependsOn": [ssh_protocol_ref(key)],
             }));
         } else if reachable {
-            components.push(protocol_component(r, groups));
+            components.push(protocol_component(r, key, groups));
             dependencies.push(json!({
-                "ref": protocol_ref(&r.target),
+                "ref": protocol_ref(key),
                 "dependsOn": groups.iter().map(|g| group_ref(g)).collect::<Vec<_>>(),
             }));
             dependencies.push(json!({
-                "ref": service_ref(&r.target),
-                "dependsOn": [protocol_ref(&r.target)],
+                "ref": service_ref(key),
+                "dependsOn": [protocol_ref(key)],
             }));
         } else {
             service["description"] = json!("not scanned: unreachable");

@@ -33,12 +33,18 @@ pub enum Failure {
     NotTls(String),
     /// The peer of an `ssh://` target answered with something that is not SSH. 5.
     NotSsh(String),
-    /// The peer speaks TLS 1.2 only. 6.
+    /// The peer speaks TLS 1.2 or an older TLS only: no post-quantum key exchange. 6.
     Tls12Only(String),
     /// The peer's certificate was not trusted. 7.
     Certificate(String),
-    /// The TLS handshake failed for another reason (no common group, an alert, …). 8.
+    /// The TLS handshake failed for another reason (an alert, a peer that broke the
+    /// protocol, a message the probe cannot read, …); for a scan: the server answered
+    /// in TLS (or SSH), but no offer led to a key exchange, or the SSH exchange did not
+    /// verify. 8.
     Handshake(String),
+    /// A scan reached the target, but the evidence does not decide its classification
+    /// (some probes failed without evidence or were not run). 9.
+    Undetermined(String),
 }
 
 /// The machine-readable kind of a [`Failure`]: the JSON `error.kind` field of a scan
@@ -72,6 +78,8 @@ pub enum FailureKind {
     Certificate,
     /// [`Failure::Handshake`].
     Handshake,
+    /// [`Failure::Undetermined`].
+    Undetermined,
 }
 
 impl Failure {
@@ -93,6 +101,7 @@ impl Failure {
             Failure::Tls12Only(_) => FailureKind::Tls12Only,
             Failure::Certificate(_) => FailureKind::Certificate,
             Failure::Handshake(_) => FailureKind::Handshake,
+            Failure::Undetermined(_) => FailureKind::Undetermined,
         }
     }
 
@@ -113,12 +122,14 @@ impl Failure {
             | Failure::NotSsh(m)
             | Failure::Tls12Only(m)
             | Failure::Certificate(m)
-            | Failure::Handshake(m) => m,
+            | Failure::Handshake(m)
+            | Failure::Undetermined(m) => m,
         }
     }
 
     /// The exit code of the `pqhkex` command line for this kind: 1 other, 2 usage,
-    /// 3 unreachable, 4 timeout, 5 not TLS (or not SSH), 6 TLS 1.2 only, 7 certificate, 8 handshake.
+    /// 3 unreachable, 4 timeout, 5 not TLS (or not SSH), 6 TLS 1.2 or older only,
+    /// 7 certificate, 8 handshake, 9 undetermined.
     ///
     /// ```
     /// use pqhkex_inventory::Failure;
@@ -135,6 +146,7 @@ impl Failure {
             Failure::Tls12Only(_) => 6,
             Failure::Certificate(_) => 7,
             Failure::Handshake(_) => 8,
+            Failure::Undetermined(_) => 9,
         }
     }
 
@@ -171,7 +183,9 @@ impl Failure {
         }
     }
 
-    /// Classifies an error from a TLS handshake driven over a socket.
+    /// Classifies an error from a TLS handshake driven over a socket, when nothing is
+    /// known of the peer but how many bytes it sent (see
+    /// [`Failure::from_handshake_after`]).
     ///
     /// `peer_bytes` is how many bytes the peer had sent when it happened: a peer that
     /// closes without a byte has given no sign of speaking TLS.
@@ -184,20 +198,49 @@ impl Failure {
     /// assert_eq!(Failure::from_handshake("h:1", &eof, 80).kind(), FailureKind::Handshake);
     /// ```
     pub fn from_handshake(target: &str, e: &io::Error, peer_bytes: u64) -> Self {
+        Self::from_handshake_after(target, e, peer_bytes, false)
+    }
+
+    /// Classifies an error from a TLS handshake driven over a socket. `spoke_tls`: the
+    /// peer already sent something only a TLS server sends (a valid TLS record, a
+    /// ServerHello or a HelloRetryRequest), so that a protocol error after it is a
+    /// handshake failure of a TLS server, never "not TLS".
+    ///
+    /// ```
+    /// use pqhkex_inventory::{Failure, FailureKind};
+    /// use rustls::{Error, InvalidMessage};
+    ///
+    /// let junk = std::io::Error::new(std::io::ErrorKind::InvalidData, Error::InvalidMessage(InvalidMessage::MessageTooLarge));
+    /// assert_eq!(Failure::from_handshake_after("h:1", &junk, 70_000, false).kind(), FailureKind::NotTls);
+    /// assert_eq!(Failure::from_handshake_after("h:1", &junk, 70_000, true).kind(), FailureKind::Handshake);
+    /// ```
+    pub fn from_handshake_after(
+        target: &str,
+        e: &io::Error,
+        peer_bytes: u64,
+        spoke_tls: bool,
+    ) -> Self {
         if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
-            return Self::from_tls(target, tls);
+            return Self::from_tls_after(target, tls, spoke_tls);
         }
         match e.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Failure::Timeout(format!(
-                "{target} did not answer within the timeout during the TLS handshake"
+                "{target} did not finish the TLS handshake in time{}",
+                if peer_bytes > 0 {
+                    format!(" ({peer_bytes} bytes received)")
+                } else {
+                    String::new()
+                }
             )),
-            io::ErrorKind::UnexpectedEof if peer_bytes == 0 => Failure::NotTls(format!(
+            io::ErrorKind::UnexpectedEof if peer_bytes == 0 && !spoke_tls => Failure::NotTls(format!(
                 "{target} closed the connection without answering the TLS ClientHello (not a TLS server?)"
             )),
             io::ErrorKind::UnexpectedEof => Failure::Handshake(format!(
                 "{target} closed the connection during the TLS handshake"
             )),
-            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe if peer_bytes == 0 => {
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+                if peer_bytes == 0 && !spoke_tls =>
+            {
                 Failure::NotTls(format!(
                     "{target} reset the connection without answering the TLS ClientHello ({e})"
                 ))
@@ -206,7 +249,8 @@ impl Failure {
         }
     }
 
-    /// Classifies a rustls error.
+    /// Classifies a rustls error, when nothing is known of the peer (see
+    /// [`Failure::from_tls_after`]).
     ///
     /// ```
     /// use pqhkex_inventory::{Failure, FailureKind};
@@ -216,11 +260,48 @@ impl Failure {
     /// assert_eq!(Failure::from_tls("h:1", &old).kind(), FailureKind::Tls12Only);
     /// ```
     pub fn from_tls(target: &str, e: &TlsError) -> Self {
+        Self::from_tls_after(target, e, false)
+    }
+
+    /// Classifies a rustls error; `spoke_tls` as in [`Failure::from_handshake_after`]:
+    /// a message rustls cannot read is "not TLS" only from a peer that never sent
+    /// anything TLS.
+    ///
+    /// ```
+    /// use pqhkex_inventory::{Failure, FailureKind};
+    /// use rustls::{Error, PeerMisbehaved};
+    ///
+    /// let e = Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedKxGroup);
+    /// let f = Failure::from_tls_after("h:1", &e, true);
+    /// assert_eq!(f.kind(), FailureKind::Handshake);
+    /// assert!(f.message().contains("broke the TLS protocol"), "{f}");
+    /// ```
+    pub fn from_tls_after(target: &str, e: &TlsError, spoke_tls: bool) -> Self {
         match e {
+            TlsError::InvalidMessage(
+                rustls::InvalidMessage::MessageTooLarge
+                | rustls::InvalidMessage::HandshakePayloadTooLarge,
+            ) if spoke_tls => {
+                Failure::Handshake(format!(
+                    "{target} sent a handshake message larger than the 64 KiB the probe's TLS stack (rustls) accepts: a certificate chain this large also breaks many clients ({e})"
+                ))
+            }
+            TlsError::InvalidMessage(_)
+            | TlsError::InappropriateMessage { .. }
+            | TlsError::InappropriateHandshakeMessage { .. }
+                if spoke_tls =>
+            {
+                Failure::Handshake(format!(
+                    "{target} speaks TLS but sent a message out of place or malformed: {e}"
+                ))
+            }
             TlsError::InvalidMessage(_)
             | TlsError::InappropriateMessage { .. }
             | TlsError::InappropriateHandshakeMessage { .. } => Failure::NotTls(format!(
                 "{target} does not speak TLS (its answer to the ClientHello is not a TLS ServerHello: {e})"
+            )),
+            TlsError::PeerMisbehaved(_) => Failure::Handshake(format!(
+                "{target} broke the TLS protocol: {e}"
             )),
             TlsError::AlertReceived(AlertDescription::ProtocolVersion) => Failure::Tls12Only(format!(
                 "{target} refused TLS 1.3 (protocol_version alert): it speaks an older TLS only, so no post-quantum key exchange is possible"

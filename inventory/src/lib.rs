@@ -5,15 +5,23 @@
 //! browser-like offer (what Chrome and Firefox send today), then each group alone,
 //! optionally each group without a key share (to see a HelloRetryRequest), and it
 //! reports what the endpoint accepted, how it classifies ([`Class`]: `pq-only`,
-//! `pq-and-classical`, `classical-only`, `tls12-only`, ...) and its certificate.
+//! `pq-and-classical`, `classical-only`, `tls12-only`, `undetermined`, ...) and its
+//! certificate.
 //!
 //! * [`Target`] parses what users write: `host:port`, `host`, `[v6]:port`, `https://` URLs.
-//! * [`Scanner`] probes them with bounded concurrency, per-I/O timeouts and an optional
-//!   per-target time budget; [`Scanner::scan_each`] streams results through a callback so
-//!   that memory and sockets stay bounded by the concurrency, not the number of targets.
+//! * [`Scanner`] probes them with bounded concurrency, one deadline per probe and one
+//!   per target (see [`Scanner`] for exactly what each bounds); [`Scanner::scan_each`]
+//!   streams results through a callback so that memory and sockets stay bounded by the
+//!   concurrency, not the number of targets.
+//! * [`verdict`] draws each classification from the probes' evidence alone, and says
+//!   `undetermined` where the evidence does not decide.
 //! * The results ([`TargetResult`], [`ScanReport`]) are `serde` types: their JSON is
 //!   exactly what `pqhkex scan --json` prints, described field by field by the published
-//!   JSON Schema `schema/scan-v1.schema.json` (version [`SCHEMA_VERSION`]).
+//!   JSON Schema `schema/scan-v2.schema.json` (version [`SCHEMA_VERSION`]).
+//!
+//! Inside, the crate is in rooms: scheduling (`Scanner`, deadlines, concurrency),
+//! probing ([`probe`] for one TLS handshake, the per-target TLS probe sequence, [`ssh`]),
+//! the [`verdict`] (pure), and the report types and their [`cbom`].
 //! * [`cbom`] writes a CycloneDX 1.6 CBOM of the results and merges it into a CycloneDX
 //!   document a tool already has.
 //! * [`probe`] is the single handshake underneath, for checks of your own.
@@ -46,14 +54,19 @@ pub mod cbom;
 pub mod deadline;
 mod error;
 pub mod probe;
-mod scan;
+mod report;
+mod schedule;
 pub mod ssh;
 mod target;
+mod tls;
+pub mod verdict;
 
 pub use error::{Failure, FailureKind};
-pub use scan::{
-    browser_offer, Accepted, CertInfo, Class, ErrorInfo, Flow, GroupKind, GroupProbe, Probe,
-    ProbeResult, ScanReport, Scanner, SplitCheck, Status, TargetResult, SCHEMA_VERSION,
-    SPLIT_PAUSE, SPLIT_RECORD_SIZE,
+pub use report::{
+    Accepted, CertInfo, Class, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, ScanReport,
+    SplitCheck, Status, Support, TargetResult, Verdict, SCHEMA_VERSION, SPLIT_PAUSE,
+    SPLIT_RECORD_SIZE,
 };
+pub use schedule::{Flow, Scanner, DEFAULT_TARGET_TIMEOUT};
 pub use target::{Protocol, Target, MAX_HOST_LEN, MAX_TARGET_LEN};
+pub use tls::browser_offer;

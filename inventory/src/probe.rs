@@ -1,6 +1,13 @@
 //! One TLS handshake against an endpoint (a "probe"): the client configuration that
 //! offers exactly the groups under test, a certificate verifier that records the web
-//! PKI verdict without enforcing it, and the handshake over a TCP socket with timeouts.
+//! PKI verdict (and the chain as served) without enforcing it, and the handshake over a
+//! TCP socket under one deadline.
+//!
+//! **What `timeout` bounds.** Every function here that takes a `timeout` runs the
+//! whole exchange under one deadline, `timeout` from the call: connecting, every read
+//! and write of the handshake (however the peer trickles its bytes), and the close
+//! (which also stops at the peer's close_notify, at EOF, or after [`CLOSE_READ_CAP`]
+//! bytes). Name resolution is [`Target::resolve_until`](crate::Target::resolve_until)'s.
 //!
 //! [`Scanner`](crate::Scanner) is built on these; use them directly to run a
 //! handshake of your own (the `pqhkex connect` command does).
@@ -30,7 +37,7 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -42,10 +49,11 @@ use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, ProtocolVersion, RootCertStore,
-    SignatureScheme, SupportedProtocolVersion,
+    CipherSuite, ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind, NamedGroup,
+    ProtocolVersion, RootCertStore, SignatureScheme, SupportedProtocolVersion,
 };
 
+use crate::deadline::DeadlineStream;
 use crate::Failure;
 
 /// Loads PEM certificates into a root store; `None` gives the built-in web PKI roots
@@ -96,8 +104,17 @@ pub fn webpki_verifier(
         .map_err(|e| Failure::Other(format!("cannot build the certificate verifier: {e}")))
 }
 
-/// A certificate verifier that records the web PKI verdict and, unless `enforce`,
-/// accepts the certificate anyway. Handshake signatures are always verified.
+/// A certificate verifier that records what the server showed and, unless `enforce`,
+/// accepts it anyway: the web PKI verdict on the chain, the chain itself as served
+/// (before any verification, so that it is known whatever its algorithms), and the
+/// signature scheme of the server's handshake signature with whether it verified.
+///
+/// With `enforce`, an untrusted certificate or a bad handshake signature fails the
+/// handshake, as in any client. Without it (what scans use) the probe is a measurement,
+/// not a connection anything is sent over: it also advertises the signature schemes the
+/// provider cannot verify (Ed448, ML-DSA-44/65/87 of draft-ietf-tls-mldsa), so that a
+/// server whose only certificate uses one still answers, and a signature that cannot be
+/// verified is recorded as such instead of hiding the key exchange.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -106,6 +123,7 @@ pub fn webpki_verifier(
 /// let provider = Arc::new(rustls::crypto::ring::default_provider());
 /// let report_only = Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
 /// assert_eq!(report_only.verdict(), None); // nothing seen yet
+/// assert!(report_only.chain().is_empty());
 /// # Ok::<(), pqhkex_inventory::Failure>(())
 /// ```
 #[derive(Debug)]
@@ -113,10 +131,43 @@ pub struct Recording {
     inner: Arc<WebPkiServerVerifier>,
     enforce: bool,
     verdict: Mutex<Option<Result<(), String>>>,
+    chain: Mutex<Vec<CertificateDer<'static>>>,
+    signature: Mutex<Option<SignatureCheck>>,
+}
+
+/// The server's handshake signature (TLS 1.3 CertificateVerify, TLS 1.2
+/// ServerKeyExchange) as a [`Recording`] verifier saw it.
+///
+/// ```
+/// use pqhkex_inventory::probe::SignatureCheck;
+/// let s = SignatureCheck { scheme: rustls::SignatureScheme::ED448, verified: Err("unsupported".into()) };
+/// assert!(s.verified.is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureCheck {
+    /// The scheme the server signed with.
+    pub scheme: SignatureScheme,
+    /// Whether the signature verified, or why not (an algorithm the provider does not
+    /// implement, a bad signature).
+    pub verified: Result<(), String>,
+}
+
+/// Signature schemes a non-enforcing [`Recording`] also advertises: servers whose only
+/// certificate uses one of them refuse a client that does not list it.
+const UNVERIFIED_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ED448,
+    SignatureScheme::ML_DSA_44,
+    SignatureScheme::ML_DSA_65,
+    SignatureScheme::ML_DSA_87,
+];
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Recording {
-    /// Wraps `inner`; with `enforce` an untrusted certificate fails the handshake.
+    /// Wraps `inner`; with `enforce` an untrusted certificate or a bad handshake
+    /// signature fails the handshake.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -131,6 +182,8 @@ impl Recording {
             inner,
             enforce,
             verdict: Mutex::new(None),
+            chain: Mutex::new(Vec::new()),
+            signature: Mutex::new(None),
         })
     }
 
@@ -146,7 +199,60 @@ impl Recording {
     /// # Ok::<(), pqhkex_inventory::Failure>(())
     /// ```
     pub fn verdict(&self) -> Option<Result<(), String>> {
-        self.verdict.lock().map(|v| v.clone()).unwrap_or(None)
+        lock(&self.verdict).clone()
+    }
+
+    /// The certificate chain as the server sent it (end entity first), recorded before
+    /// any verification; empty until the Certificate message was read.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pqhkex_inventory::probe::{self, Recording};
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let r = Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+    /// assert!(r.chain().is_empty());
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn chain(&self) -> Vec<CertificateDer<'static>> {
+        lock(&self.chain).clone()
+    }
+
+    /// The server's handshake signature, once it was checked.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pqhkex_inventory::probe::{self, Recording};
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let r = Recording::new(probe::webpki_verifier(probe::root_store(None)?, &provider)?, false);
+    /// assert!(r.signature().is_none());
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn signature(&self) -> Option<SignatureCheck> {
+        lock(&self.signature).clone()
+    }
+
+    /// Records a handshake signature check and decides the handshake's fate.
+    fn signature_checked(
+        &self,
+        scheme: SignatureScheme,
+        result: Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        *lock(&self.signature) = Some(SignatureCheck {
+            scheme,
+            verified: result.as_ref().map(|_| ()).map_err(|e| {
+                if UNVERIFIED_SCHEMES.contains(&scheme) {
+                    format!(
+                        "{scheme:?} signatures cannot be verified by the probe's provider ({e})"
+                    )
+                } else {
+                    e.to_string()
+                }
+            }),
+        });
+        match result {
+            Err(e) if self.enforce => Err(e),
+            _ => Ok(HandshakeSignatureValid::assertion()),
+        }
     }
 }
 
@@ -159,6 +265,10 @@ impl ServerCertVerifier for Recording {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        *lock(&self.chain) = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.clone().into_owned())
+            .collect();
         let result = self.inner.verify_server_cert(
             end_entity,
             intermediates,
@@ -166,9 +276,7 @@ impl ServerCertVerifier for Recording {
             ocsp_response,
             now,
         );
-        if let Ok(mut v) = self.verdict.lock() {
-            *v = Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
-        }
+        *lock(&self.verdict) = Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
         match result {
             Err(e) if self.enforce => Err(e),
             _ => Ok(ServerCertVerified::assertion()),
@@ -181,7 +289,8 @@ impl ServerCertVerifier for Recording {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        let result = self.inner.verify_tls12_signature(message, cert, dss);
+        self.signature_checked(dss.scheme, result)
     }
 
     fn verify_tls13_signature(
@@ -190,11 +299,20 @@ impl ServerCertVerifier for Recording {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        let result = self.inner.verify_tls13_signature(message, cert, dss);
+        self.signature_checked(dss.scheme, result)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        let mut schemes = self.inner.supported_verify_schemes();
+        if !self.enforce {
+            for s in UNVERIFIED_SCHEMES {
+                if !schemes.contains(s) {
+                    schemes.push(*s);
+                }
+            }
+        }
+        schemes
     }
 }
 
@@ -296,18 +414,35 @@ pub fn client_config_kx(
     Ok(Arc::new(config))
 }
 
-/// A socket that counts the bytes each way and, if asked, splits the first write (the
+/// A socket under one deadline that counts the bytes each way, keeps the peer's first
+/// bytes (to tell a TLS peer from another), and, if asked, splits the first write (the
 /// ClientHello) in two TCP segments.
 struct Counted {
-    sock: TcpStream,
+    sock: DeadlineStream,
     sent: u64,
     received: u64,
+    first: [u8; 5],
     split_first_write: Option<Duration>,
+}
+
+impl Counted {
+    /// Whether the peer's first bytes are a TLS record header (RFC 8446 §5.1): content
+    /// type alert (21) or handshake (22), legacy version 3.x. Anything a TLS server
+    /// sends first starts so; an HTTP or SSH server's answer never does.
+    fn looks_like_tls(&self) -> bool {
+        self.received >= 3 && matches!(self.first[0], 21 | 22) && self.first[1] == 3
+    }
 }
 
 impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.sock.read(buf)?;
+        let already = usize::try_from(self.received).unwrap_or(usize::MAX);
+        for (i, b) in buf[..n].iter().enumerate() {
+            if let Some(slot) = self.first.get_mut(already.saturating_add(i)) {
+                *slot = *b;
+            }
+        }
         self.received += n as u64;
         Ok(n)
     }
@@ -321,7 +456,13 @@ impl Write for Counted {
             Some(pause) if buf.len() > 1 => {
                 let n = self.sock.write(&buf[..buf.len() / 2])?;
                 self.sock.flush()?;
-                std::thread::sleep(pause);
+                std::thread::sleep(
+                    pause.min(
+                        self.sock
+                            .deadline()
+                            .saturating_duration_since(Instant::now()),
+                    ),
+                );
                 n
             }
             _ => self.sock.write(buf)?,
@@ -338,7 +479,7 @@ impl Write for Counted {
 ///
 /// ```no_run
 /// # fn show(hs: pqhkex_inventory::probe::Handshake) {
-/// println!("{} in {:?}, certificate {:?}", hs.report, hs.elapsed, hs.certificate);
+/// println!("{} in {:?}, certificate {:?}, {} certificates", hs.report, hs.elapsed, hs.certificate, hs.chain.len());
 /// # }
 /// ```
 #[derive(Clone, Debug)]
@@ -355,6 +496,10 @@ pub struct Handshake {
     /// key on P-256 or P-384 (`None` for other keys): a TLS 1.2 server can only use it
     /// with a client that lists that curve in supported_groups (RFC 8422 §5.1.1, §5.3).
     pub certificate_curve: Option<&'static Group>,
+    /// The certificate chain as served, end entity first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The server's handshake signature and whether it verified.
+    pub signature: Option<SignatureCheck>,
     /// From connecting to the end of the handshake.
     pub elapsed: Duration,
 }
@@ -381,13 +526,53 @@ pub enum Delivery {
     },
 }
 
-/// A failed handshake: its classification and, if rustls raised it, the TLS error.
+/// What a failed handshake had already established when it failed: the evidence a
+/// probe keeps (a ServerHello that chose a group is the key-exchange answer, whatever
+/// goes wrong after it).
+///
+/// ```
+/// let nothing = pqhkex_inventory::probe::Learnt::default();
+/// assert!(!nothing.spoke_tls && nothing.group.is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Learnt {
+    /// The protocol version of a ServerHello or HelloRetryRequest the client accepted.
+    pub protocol_version: Option<ProtocolVersion>,
+    /// The group of the key share the server sent and the client took up (TLS 1.3
+    /// ServerHello, TLS 1.2 ServerKeyExchange).
+    pub group: Option<NamedGroup>,
+    /// A valid HelloRetryRequest was read.
+    pub hello_retry_request: bool,
+    /// The cipher suite chosen.
+    pub cipher_suite: Option<CipherSuite>,
+    /// The peer sent something only a TLS server sends: a TLS record header first, or
+    /// a ServerHello or HelloRetryRequest the client accepted.
+    pub spoke_tls: bool,
+}
+
+impl Learnt {
+    fn from_connection(conn: &ClientConnection, io: &Counted) -> Self {
+        let protocol_version = conn.protocol_version();
+        let hello_retry_request =
+            conn.handshake_kind() == Some(HandshakeKind::FullWithHelloRetryRequest);
+        Learnt {
+            protocol_version,
+            group: conn.negotiated_key_exchange_group().map(|g| g.name()),
+            hello_retry_request,
+            cipher_suite: conn.negotiated_cipher_suite().map(|s| s.suite()),
+            spoke_tls: io.looks_like_tls() || protocol_version.is_some() || hello_retry_request,
+        }
+    }
+}
+
+/// A failed handshake: its classification, the TLS error if rustls raised it, and what
+/// the handshake had already established.
 ///
 /// ```
 /// use pqhkex_inventory::{probe::ProbeError, Failure};
 ///
 /// let e = ProbeError::from(Failure::Timeout("slow".into()));
-/// assert!(e.tls.is_none());
+/// assert!(e.tls.is_none() && !e.learnt.spoke_tls);
 /// ```
 #[derive(Debug)]
 pub struct ProbeError {
@@ -395,28 +580,24 @@ pub struct ProbeError {
     pub failure: Failure,
     /// The rustls error behind it, if any (to explain a policy refusal, for example).
     pub tls: Option<rustls::Error>,
+    /// What the handshake had established before it failed.
+    pub learnt: Learnt,
 }
 
 impl From<Failure> for ProbeError {
     fn from(failure: Failure) -> Self {
-        ProbeError { failure, tls: None }
-    }
-}
-
-fn probe_error(label: &str, e: &io::Error, received: u64) -> ProbeError {
-    ProbeError {
-        failure: Failure::from_handshake(label, e, received),
-        tls: e
-            .get_ref()
-            .and_then(|i| i.downcast_ref::<rustls::Error>())
-            .cloned(),
+        ProbeError {
+            failure,
+            tls: None,
+            learnt: Learnt::default(),
+        }
     }
 }
 
 /// Connects to `addr` and runs one TLS handshake with `config`, then closes cleanly
 /// (close_notify both ways). `label` names the target in error messages; `timeout`
-/// bounds connecting and each read or write. Same as [`handshake_with`] and
-/// [`Delivery::Whole`].
+/// bounds the whole exchange (see the module documentation). Same as
+/// [`handshake_with`] and [`Delivery::Whole`].
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -484,21 +665,37 @@ pub fn handshake_with(
         .map(|der| names(der))
         .unwrap_or((None, None, None));
     let elapsed = connected.elapsed;
-    connected.close(timeout.min(Duration::from_secs(2)));
+    connected.close(CLOSE_WAIT);
     Ok(Handshake {
         report,
         subject,
         issuer,
         certificate: verifier.verdict(),
         certificate_curve,
+        chain: verifier.chain(),
+        signature: verifier.signature(),
         elapsed,
     })
 }
 
+/// How long [`handshake_with`] waits for the server's close_notify at most (within the
+/// probe's deadline).
+pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// The most [`Connected::close`] reads from the server after sending close_notify
+/// (session tickets and the server's close_notify are far smaller): a server that
+/// streams data after the handshake is cut off here.
+///
+/// ```
+/// assert_eq!(pqhkex_inventory::probe::CLOSE_READ_CAP, 64 * 1024);
+/// ```
+pub const CLOSE_READ_CAP: u64 = 64 * 1024;
+
 /// A TLS client connection whose handshake has completed, still open: what
 /// [`connect`] returns, for callers that want the rustls connection itself (to time
 /// handshakes, count bytes, read the handshake kind, or send data) rather than the
-/// summary [`handshake_with`] makes of it.
+/// summary [`handshake_with`] makes of it. Its socket keeps the deadline `connect` was
+/// given.
 ///
 /// ```no_run
 /// # use std::time::Duration;
@@ -542,7 +739,9 @@ impl Connected {
 
     /// Closes cleanly, so that the server sees a complete connection: sends
     /// close_notify, then reads (session tickets, the server's close_notify) until the
-    /// peer closes or `wait` passes without data.
+    /// first of: the server's close_notify, EOF, application data (a server that
+    /// streams does not stop because the client asked), [`CLOSE_READ_CAP`] bytes,
+    /// `wait` elapsed, or the deadline of [`connect`].
     ///
     /// ```no_run
     /// # fn f(c: pqhkex_inventory::probe::Connected) {
@@ -550,12 +749,32 @@ impl Connected {
     /// # }
     /// ```
     pub fn close(mut self, wait: Duration) {
+        let until = self.io.sock.deadline().min(Instant::now() + wait);
+        self.io.sock.set_deadline(until);
         self.conn.send_close_notify();
-        let _ = self.io.sock.set_read_timeout(Some(wait));
-        let mut stream = rustls::Stream::new(&mut self.conn, &mut self.io);
-        let mut sink = [0u8; 2048];
-        let _ = stream.flush();
-        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+        while self.conn.wants_write() {
+            if self.conn.write_tls(&mut self.io).is_err() {
+                return;
+            }
+        }
+        let start = self.io.received;
+        let mut sink = [0u8; 4096];
+        while self.io.received - start < CLOSE_READ_CAP {
+            match self.conn.read_tls(&mut self.io) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let Ok(state) = self.conn.process_new_packets() else {
+                return;
+            };
+            // Application data: the server is not closing (a stream); nothing more to
+            // wait for.
+            if state.peer_has_closed()
+                || matches!(self.conn.reader().read(&mut sink), Ok(n) if n > 0)
+            {
+                return;
+            }
+        }
     }
 }
 
@@ -571,7 +790,8 @@ impl fmt::Debug for Connected {
 
 /// Connects to `addr` and runs one TLS handshake with `config`, the ClientHello
 /// written as `delivery` says, and returns the open connection. `label` names the
-/// target in error messages; `timeout` bounds connecting and each read or write.
+/// target in error messages; `timeout` is the deadline of the whole exchange from now
+/// (connecting, every read and write, and a later [`Connected::close`]).
 /// [`handshake_with`] is this plus the report and a clean close.
 ///
 /// ```no_run
@@ -597,31 +817,38 @@ pub fn connect(
     delivery: Delivery,
 ) -> Result<Connected, ProbeError> {
     let started = Instant::now();
-    let sock =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| Failure::from_connect(label, &e))?;
-    sock.set_read_timeout(Some(timeout))
-        .and_then(|()| sock.set_write_timeout(Some(timeout)))
-        .map_err(|e| Failure::Other(format!("socket setup: {e}")))?;
-    let _ = sock.set_nodelay(true);
+    let sock = DeadlineStream::connect(addr, started + timeout)
+        .map_err(|e| Failure::from_connect(label, &e))?;
     let mut conn = ClientConnection::new(config, server_name)
         .map_err(|e| Failure::Other(format!("cannot start the TLS client: {e}")))?;
     let mut io = Counted {
         sock,
         sent: 0,
         received: 0,
+        first: [0; 5],
         split_first_write: match delivery {
             Delivery::Whole => None,
             Delivery::TcpSegments { pause } => Some(pause),
         },
     };
     while conn.is_handshaking() {
-        match conn.complete_io(&mut io) {
+        let failed = match conn.complete_io(&mut io) {
             Ok((0, 0)) if conn.is_handshaking() => {
-                let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
-                return Err(probe_error(label, &eof, io.received));
+                Some(io::Error::from(io::ErrorKind::UnexpectedEof))
             }
-            Ok(_) => {}
-            Err(e) => return Err(probe_error(label, &e, io.received)),
+            Ok(_) => None,
+            Err(e) => Some(e),
+        };
+        if let Some(e) = failed {
+            let learnt = Learnt::from_connection(&conn, &io);
+            return Err(ProbeError {
+                failure: Failure::from_handshake_after(label, &e, io.received, learnt.spoke_tls),
+                tls: e
+                    .get_ref()
+                    .and_then(|i| i.downcast_ref::<rustls::Error>())
+                    .cloned(),
+                learnt,
+            });
         }
     }
     Ok(Connected {

@@ -21,7 +21,7 @@ fn scanner() -> Scanner {
 fn schema() -> jsonschema::Validator {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../schema/scan-v1.schema.json"
+        "/../schema/scan-v2.schema.json"
     ))
     .unwrap();
     jsonschema::validator_for(&serde_json::from_str::<Value>(&text).unwrap()).unwrap()

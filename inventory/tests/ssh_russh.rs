@@ -318,7 +318,7 @@ fn scanner_mixes_ssh_and_tls_targets() {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../schema/scan-v1.schema.json"
+            "/../schema/scan-v2.schema.json"
         ))
         .unwrap(),
     )

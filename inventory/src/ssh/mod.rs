@@ -19,9 +19,12 @@
 //! ```
 //!
 //! Everything a peer sends is bounded: identification lines (255 bytes each, 20 lines
-//! before it), packets (35000 bytes, RFC 4253 §6.1), every length inside a message; each
-//! read has the deadline given to [`probe`]. A malformed peer ends in an [`SshError`],
-//! never a panic or a hang. Synchronous `std::net` only.
+//! before it), packets (35000 bytes, RFC 4253 §6.1), every length inside a message; the
+//! whole probe (connecting, every read and write, the close) runs under one deadline,
+//! `timeout` from the call, however the server trickles its bytes. A malformed peer ends
+//! in an [`SshError`], never a panic or a hang; once its KEXINIT was read, a failure of
+//! the exchange after it is reported in [`SshReport::verification`] with the KEXINIT
+//! kept. Synchronous `std::net` only.
 
 mod banner;
 mod hostkey;
@@ -29,14 +32,15 @@ mod kex;
 mod wire;
 
 use std::fmt;
-use std::io::{self, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, BufReader, Write};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::deadline::DeadlineStream;
 use crate::ssh::kex::KexInit;
 use crate::ssh::wire::{PacketError, Reader, Writer};
 
@@ -57,6 +61,8 @@ const DISCONNECT_KEY_EXCHANGE_FAILED: u32 = 3;
 const DISCONNECT_BY_APPLICATION: u32 = 11;
 /// At most this many IGNORE/DEBUG packets are skipped while waiting for one message.
 const MAX_SKIPPED_PACKETS: usize = 64;
+/// At most this many bytes of a DISCONNECT description are kept in an error message.
+const MAX_DISCONNECT_TEXT: usize = 256;
 
 /// What kind of key exchange a name is.
 ///
@@ -162,8 +168,14 @@ pub enum VerificationStatus {
     AdvertisedOnly,
     /// No post-quantum method is offered.
     NotOffered,
-    /// `mlkem768x25519-sha256` ran, and the result did not verify (see `detail`).
+    /// `mlkem768x25519-sha256` ran, and the server got it wrong: a reply that breaks
+    /// the protocol, a share refused, or a signature that does not verify (see
+    /// `detail`).
     Failed,
+    /// `mlkem768x25519-sha256` was started but did not finish (timeout, connection
+    /// closed or reset): whether the server runs it correctly is not determined (see
+    /// `detail`).
+    Undetermined,
 }
 
 /// The outcome of running the post-quantum key exchange.
@@ -249,12 +261,14 @@ pub enum SshError {
     Timeout(String),
     /// The service is not an SSH server.
     NotSsh(String),
-    /// An SSH server that broke the protocol, disconnected or closed mid-exchange.
+    /// An SSH server that broke the protocol or sent SSH_MSG_DISCONNECT.
     Protocol(String),
+    /// An SSH server that closed or reset the connection mid-exchange.
+    Closed(String),
 }
 
 impl SshError {
-    /// A stable short name: `unreachable`, `timeout`, `not-ssh` or `protocol`.
+    /// A stable short name: `unreachable`, `timeout`, `not-ssh`, `protocol` or `closed`.
     ///
     /// ```
     /// assert_eq!(pqhkex_inventory::ssh::SshError::NotSsh(String::new()).kind(), "not-ssh");
@@ -265,6 +279,7 @@ impl SshError {
             SshError::Timeout(_) => "timeout",
             SshError::NotSsh(_) => "not-ssh",
             SshError::Protocol(_) => "protocol",
+            SshError::Closed(_) => "closed",
         }
     }
 
@@ -273,7 +288,8 @@ impl SshError {
             SshError::Unreachable(m)
             | SshError::Timeout(m)
             | SshError::NotSsh(m)
-            | SshError::Protocol(m) => m,
+            | SshError::Protocol(m)
+            | SshError::Closed(m) => m,
         }
     }
 }
@@ -287,7 +303,7 @@ impl fmt::Display for SshError {
 impl std::error::Error for SshError {}
 
 /// Probes the SSH server at `addr`; `label` is recorded as [`SshReport::target`].
-/// `timeout` bounds the connection and each phase (identification, each message).
+/// `timeout` bounds the whole probe: connecting, every read and write, and the close.
 ///
 /// ```no_run
 /// let addr = "192.0.2.7:22".parse().unwrap();
@@ -341,64 +357,37 @@ pub fn probe_with(
     timeout: Duration,
     make_client: MakeClient<'_>,
 ) -> Result<SshReport, SshError> {
-    let stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| match e.kind() {
+    let deadline = Instant::now() + timeout;
+    let stream = DeadlineStream::connect(addr, deadline).map_err(|e| match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
             SshError::Timeout(format!("no TCP connection to {addr} within {timeout:?}"))
         }
         _ => SshError::Unreachable(format!("{addr}: {e}")),
     })?;
-    let _ = stream.set_nodelay(true);
-    stream
-        .set_write_timeout(Some(timeout))
-        .map_err(|e| SshError::Unreachable(format!("{addr}: {e}")))?;
     let mut session = Session {
-        reader: BufReader::new(Deadline {
-            stream,
-            deadline: Instant::now() + timeout,
-        }),
+        reader: BufReader::new(stream),
         timeout,
     };
     let result = run(&mut session, addr, label, make_client);
     let _ = session
         .reader
         .get_ref()
-        .stream
+        .get_ref()
         .shutdown(std::net::Shutdown::Both);
     result
 }
 
-/// A `TcpStream` whose reads share one deadline (reset per phase).
-struct Deadline {
-    stream: TcpStream,
-    deadline: Instant,
-}
-
-impl Read for Deadline {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        self.stream.set_read_timeout(Some(left))?;
-        self.stream.read(buf)
-    }
-}
-
 struct Session {
-    reader: BufReader<Deadline>,
+    reader: BufReader<DeadlineStream>,
     timeout: Duration,
 }
 
 impl Session {
-    /// Starts a new phase: `timeout` from now.
-    fn phase(&mut self) {
-        self.reader.get_mut().deadline = Instant::now() + self.timeout;
-    }
-
     fn send(&mut self, bytes: &[u8], during: &str) -> Result<(), SshError> {
-        (&self.reader.get_ref().stream)
+        let stream = self.reader.get_mut();
+        stream
             .write_all(bytes)
-            .and_then(|()| (&self.reader.get_ref().stream).flush())
+            .and_then(|()| stream.flush())
             .map_err(|e| io_error(e, during, self.timeout))
     }
 
@@ -418,7 +407,6 @@ impl Session {
 
     /// The next payload that is not IGNORE or DEBUG; DISCONNECT becomes an error.
     fn next_message(&mut self, during: &str) -> Result<Vec<u8>, SshError> {
-        self.phase();
         for _ in 0..MAX_SKIPPED_PACKETS {
             let payload = wire::read_packet(&mut self.reader).map_err(|e| match e {
                 PacketError::Io(e) => io_error(e, during, self.timeout),
@@ -444,15 +432,15 @@ impl Session {
 fn io_error(e: io::Error, during: &str, timeout: Duration) -> SshError {
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-            SshError::Timeout(format!("{during}: no answer within {timeout:?}"))
+            SshError::Timeout(format!("{during}: the probe's {timeout:?} ran out"))
         }
         io::ErrorKind::UnexpectedEof => {
-            SshError::Protocol(format!("{during}: the server closed the connection"))
+            SshError::Closed(format!("{during}: the server closed the connection"))
         }
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe => {
-            SshError::Protocol(format!("{during}: the server closed the connection ({e})"))
+            SshError::Closed(format!("{during}: the server closed the connection ({e})"))
         }
         _ => SshError::Protocol(format!("{during}: {e}")),
     }
@@ -462,12 +450,17 @@ fn io_error(e: io::Error, during: &str, timeout: Duration) -> SshError {
 fn disconnect_error(payload: &[u8], during: &str) -> SshError {
     let mut r = Reader::new(&payload[1..], "SSH_MSG_DISCONNECT");
     let code = r.u32("reason code").unwrap_or(0);
-    let text = r
-        .string("description")
-        .map(|d| String::from_utf8_lossy(d).into_owned())
-        .unwrap_or_default();
+    let text = r.string("description").unwrap_or_default();
+    // The description is the peer's text: kept short (the message goes into reports),
+    // and shown escaped ({:?}).
+    let shown = String::from_utf8_lossy(&text[..text.len().min(MAX_DISCONNECT_TEXT)]);
+    let more = if text.len() > MAX_DISCONNECT_TEXT {
+        format!(" (first {MAX_DISCONNECT_TEXT} of {} bytes)", text.len())
+    } else {
+        String::new()
+    };
     SshError::Protocol(format!(
-        "{during}: the server disconnected (reason {code}): {text:?}"
+        "{during}: the server disconnected (reason {code}): {shown:?}{more}"
     ))
 }
 
@@ -477,7 +470,7 @@ fn run(
     label: &str,
     make_client: MakeClient<'_>,
 ) -> Result<SshReport, SshError> {
-    let timeout_text = format!("{:?}", s.timeout);
+    let timeout_text = format!("the probe's {:?}", s.timeout);
     // The server's identification first: a service that is not SSH never sees ours.
     let id = banner::read_identification(&mut s.reader, &timeout_text)?;
     s.send(
@@ -522,7 +515,15 @@ fn run(
                 )),
             )
         } else {
-            hybrid_exchange(s, &id.raw, &server, &ours, make_client)?
+            // Past the KEXINIT, a broken exchange is a finding about this server, not a
+            // reason to throw the KEXINIT away.
+            hybrid_exchange(s, &id.raw, &server, &ours, make_client).unwrap_or_else(|e| {
+                let status = match e {
+                    SshError::Protocol(_) | SshError::NotSsh(_) => VerificationStatus::Failed,
+                    _ => VerificationStatus::Undetermined,
+                };
+                Verification::status(status, Some(e.to_string()))
+            })
         }
     } else if let Some(pq) = real.iter().find(|m| m.post_quantum) {
         Verification::status(
@@ -693,6 +694,24 @@ fn exchange_hash(x: &ExchangeHashInput<'_>) -> [u8; 32] {
     }
     let buf = Zeroizing::new(w.into_vec());
     Sha256::digest(&buf[..]).into()
+}
+
+/// The classification of a KEXINIT offering `names` (for the verdict's tests).
+#[cfg(test)]
+pub(crate) fn classify_names(names: &[&str]) -> Classification {
+    let real: Vec<KexMethod> = names
+        .iter()
+        .filter(|n| !kex::is_pseudo(n))
+        .map(|n| kex::describe(n))
+        .collect();
+    kex::classify(&real)
+}
+
+/// What an OpenSSH 10 client picks from `names` (for the verdict's tests).
+#[cfg(test)]
+pub(crate) fn openssh10_choice_of(names: &[&str]) -> Option<String> {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    kex::openssh10_choice(&names)
 }
 
 #[cfg(test)]

@@ -1,0 +1,441 @@
+//! Probing one TLS target: which handshakes to run (the browser-like offer, each group
+//! alone, optionally each group without a key share, the split-ClientHello checks),
+//! and what each one is evidence of. The classification is [`crate::verdict`]'s; the
+//! scheduling (budgets, concurrency) [`crate::Scanner`]'s.
+//!
+//! What a probe's outcome is evidence of (see [`ProbeResult`]):
+//! * a ServerHello choosing the offered group: accepted, even if the handshake fails
+//!   later (a certificate the provider cannot verify, a chain too large to read); the
+//!   probe keeps the group, the version and why the handshake did not complete;
+//! * a `handshake_failure`, `insufficient_security` or `protocol_version` alert in
+//!   answer to the ClientHello: rejected, the alert recorded;
+//! * anything else (timeouts, resets, closes without an alert, broken messages, other
+//!   alerts): an error, evidence of nothing.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use pqhkex::Group;
+use rustls::crypto::{ActiveKeyExchange, SharedSecret, SupportedKxGroup};
+use rustls::{AlertDescription, ProtocolVersion};
+
+use crate::probe::{self, Delivery, Handshake, ProbeError, Recording};
+use crate::report::{
+    Accepted, CertInfo, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, SplitCheck, Status,
+    TargetResult, SPLIT_PAUSE, SPLIT_RECORD_SIZE,
+};
+use crate::schedule::Budget;
+use crate::{verdict, Failure, Protocol, Scanner, Target};
+
+/// What a browser offers today: X25519MLKEM768 and x25519 key shares, then the NIST
+/// curves; TLS 1.3 and 1.2.
+///
+/// ```
+/// let offer = pqhkex_inventory::browser_offer();
+/// assert_eq!(offer[0].name, "X25519MLKEM768");
+/// ```
+pub fn browser_offer() -> Vec<&'static Group> {
+    use pqhkex::groups::*;
+    vec![&X25519MLKEM768, &X25519, &SECP256R1, &SECP384R1]
+}
+
+/// A GREASE key-exchange group (RFC 8701 §2: 0x0A0A is reserved so that servers must
+/// ignore it). Offered first with a 1-byte share, it makes the real group that follows
+/// an offer *without a key share*: a server supporting that group must answer with a
+/// HelloRetryRequest for it (RFC 8446 §4.1.4).
+#[derive(Debug)]
+struct Grease;
+
+const GREASE_GROUP: rustls::NamedGroup = rustls::NamedGroup::Unknown(0x0a0a);
+
+impl SupportedKxGroup for Grease {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, rustls::Error> {
+        Ok(Box::new(GreaseShare))
+    }
+
+    fn name(&self) -> rustls::NamedGroup {
+        GREASE_GROUP
+    }
+
+    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
+        version == ProtocolVersion::TLSv1_3
+    }
+}
+
+struct GreaseShare;
+
+impl ActiveKeyExchange for GreaseShare {
+    fn complete(self: Box<Self>, _peer: &[u8]) -> Result<SharedSecret, rustls::Error> {
+        // A server must never select a GREASE value (RFC 8701 §3).
+        Err(rustls::PeerMisbehaved::SelectedUnofferedKxGroup.into())
+    }
+
+    fn pub_key(&self) -> &[u8] {
+        &[0]
+    }
+
+    fn group(&self) -> rustls::NamedGroup {
+        GREASE_GROUP
+    }
+}
+
+static GREASE: &dyn SupportedKxGroup = &Grease;
+
+/// How one probe's ClientHello is shaped.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    /// A GREASE group holds the only key share.
+    without_share: bool,
+    /// Two TCP segments instead of one write.
+    split_segments: bool,
+    /// Records of at most this many bytes.
+    max_fragment: Option<usize>,
+}
+
+/// One probe's outcome: the probe, the handshake if it completed, and the failure.
+pub(crate) struct Outcome {
+    pub(crate) probe: Probe,
+    pub(crate) handshake: Option<Handshake>,
+    pub(crate) failure: Option<Failure>,
+}
+
+/// An alert's name as RFC 8446 §6 spells it (`handshake_failure`).
+pub(crate) fn alert_name(a: AlertDescription) -> String {
+    let debug = format!("{a:?}");
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a failed handshake is evidence of (see the module documentation).
+fn failed_probe(offered: &[&'static Group], e: &ProbeError, elapsed_ms: u64) -> Probe {
+    let learnt = &e.learnt;
+    let alert = match &e.tls {
+        Some(rustls::Error::AlertReceived(a)) => Some(*a),
+        _ => None,
+    };
+    let base = Probe {
+        detail: Some(e.failure.message().to_string()),
+        alert: alert.map(alert_name),
+        failure: Some(ErrorInfo::from(&e.failure)),
+        elapsed_ms: Some(elapsed_ms),
+        ..Probe::not_run(offered, "")
+    };
+    // The server chose one of the offered groups and the client took its key share
+    // up: the key exchange is answered, whatever failed after it.
+    let chosen = learnt
+        .group
+        .and_then(|n| pqhkex::groups::by_code(u16::from(n)))
+        .filter(|g| offered.iter().any(|o| o.code == g.code));
+    let bad_share = matches!(
+        e.tls,
+        Some(rustls::Error::PeerMisbehaved(
+            rustls::PeerMisbehaved::InvalidKeyShare
+        ))
+    );
+    if let Some(g) = chosen.filter(|_| !bad_share) {
+        return Probe {
+            result: if learnt.hello_retry_request {
+                ProbeResult::HelloRetryRequest
+            } else {
+                ProbeResult::Accepted
+            },
+            group: Some(g.name.to_string()),
+            group_code: Some(format!("0x{:04x}", g.code)),
+            post_quantum: Some(g.is_post_quantum()),
+            hybrid: Some(g.is_hybrid()),
+            protocol: learnt.protocol_version.map(probe::version_name),
+            cipher_suite: learnt.cipher_suite.map(probe::suite_name),
+            detail: Some(format!(
+                "the server chose {}, then the handshake did not complete: {}",
+                g.name,
+                e.failure.message()
+            )),
+            handshake_completed: Some(false),
+            ..base
+        };
+    }
+    // A refusal in answer to the ClientHello, with the alert that says so.
+    let refusal = matches!(
+        alert,
+        Some(
+            AlertDescription::HandshakeFailure
+                | AlertDescription::InsufficientSecurity
+                | AlertDescription::ProtocolVersion
+        )
+    ) && learnt.protocol_version.is_none();
+    Probe {
+        result: if refusal {
+            ProbeResult::Rejected
+        } else {
+            ProbeResult::Error
+        },
+        // A refusal is a finding, not a failure of the probe.
+        failure: if refusal { None } else { base.failure.clone() },
+        ..base
+    }
+}
+
+impl Scanner {
+    /// One handshake offering `offered`, with the ClientHello shaped as `shape` says,
+    /// within what `budget` leaves.
+    fn probe_once(
+        &self,
+        target: &Target,
+        addr: std::net::SocketAddr,
+        offered: &[&'static Group],
+        shape: Shape,
+        budget: &Budget,
+    ) -> Outcome {
+        let Some(timeout) = budget.next() else {
+            let why = "not run: the per-target time budget was spent";
+            return Outcome {
+                probe: Probe::not_run(offered, why),
+                handshake: None,
+                failure: Some(Failure::Timeout(format!("{}: {why}", target.input))),
+            };
+        };
+        let names = offered.iter().map(|g| g.name.to_string()).collect();
+        let recording = Recording::new(self.verifier.clone(), false);
+        let mut kx: Vec<&'static dyn SupportedKxGroup> = Vec::new();
+        let mut versions = probe::versions_for(offered);
+        if shape.without_share {
+            kx.push(GREASE);
+            versions = probe::TLS13;
+        }
+        kx.extend(offered.iter().map(|g| pqhkex::rustls::kx_group(g)));
+        let started = Instant::now();
+        let outcome = target
+            .server_name(None)
+            .map_err(ProbeError::from)
+            .and_then(|name| {
+                let mut config =
+                    probe::client_config_kx(&self.provider, kx, versions, recording.clone())?;
+                if shape.max_fragment.is_some() {
+                    let mut c = (*config).clone();
+                    c.max_fragment_size = shape.max_fragment;
+                    config = Arc::new(c);
+                }
+                let delivery = if shape.split_segments {
+                    Delivery::TcpSegments { pause: SPLIT_PAUSE }
+                } else {
+                    Delivery::Whole
+                };
+                probe::handshake_with(
+                    &target.input,
+                    addr,
+                    name,
+                    config,
+                    &recording,
+                    timeout,
+                    delivery,
+                )
+            });
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match outcome {
+            Ok(hs) => {
+                let r = &hs.report;
+                let probe = Probe {
+                    offered: names,
+                    result: if r.hello_retry_request == Some(true) {
+                        ProbeResult::HelloRetryRequest
+                    } else {
+                        ProbeResult::Accepted
+                    },
+                    group: Some(r.group_name()),
+                    group_code: r.group_code.map(|c| format!("0x{c:04x}")),
+                    post_quantum: Some(r.post_quantum),
+                    hybrid: Some(r.hybrid),
+                    protocol: r.protocol_version.map(probe::version_name),
+                    cipher_suite: r.cipher_suite.map(probe::suite_name),
+                    detail: None,
+                    alert: None,
+                    handshake_completed: Some(true),
+                    failure: None,
+                    elapsed_ms: Some(elapsed_ms),
+                };
+                Outcome {
+                    probe,
+                    handshake: Some(hs),
+                    failure: None,
+                }
+            }
+            Err(e) => Outcome {
+                probe: failed_probe(offered, &e, elapsed_ms),
+                handshake: None,
+                failure: Some(e.failure),
+            },
+        }
+    }
+
+    /// Scans a TLS target (see [`Scanner::scan_target`]) until `deadline`.
+    pub(crate) fn scan_tls(&self, target: &Target, deadline: Option<Instant>) -> TargetResult {
+        let started = Instant::now();
+        let elapsed = |r: TargetResult| TargetResult {
+            elapsed_ms: Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
+            ..r
+        };
+        let budget = Budget {
+            deadline,
+            probe_timeout: self.timeout,
+        };
+        let Some(first) = budget.next() else {
+            let f = Failure::Timeout(format!(
+                "{}: the per-target time budget was spent",
+                target.input
+            ));
+            return elapsed(TargetResult::unreachable(&target.input, None, &f));
+        };
+        let addr = match target.resolve_until(Instant::now() + first) {
+            Ok(a) => a,
+            Err(f) => return elapsed(TargetResult::unreachable(&target.input, None, &f)),
+        };
+        let default = self.probe_once(target, addr, &browser_offer(), Shape::default(), &budget);
+        // No answer at all to a browser's offer: nothing else will fare better.
+        if default.probe.result == ProbeResult::Error {
+            if let Some(f) = default.failure.as_ref().filter(|f| f.is_connection_level()) {
+                return elapsed(TargetResult::unreachable(
+                    &target.input,
+                    Some(addr.to_string()),
+                    f,
+                ));
+            }
+        }
+        let default_offer = default.probe;
+        // A TLS 1.2 server with an ECDSA certificate needs the certificate's curve in
+        // supported_groups (RFC 8422 §5.1.1): a classical group offered alone can be
+        // refused for that reason alone.
+        let tls12_curve = default
+            .handshake
+            .as_ref()
+            .filter(|_| default_offer.protocol_version() == Some(ProtocolVersion::TLSv1_2))
+            .and_then(|hs| hs.certificate_curve);
+        let mut first_hs = default.handshake;
+        let mut groups = Vec::new();
+        let mut accepted = Accepted::default();
+        for g in &self.groups {
+            let alone = self.probe_once(target, addr, &[*g], Shape::default(), &budget);
+            let (mut probe, mut hs) = (alone.probe, alone.handshake);
+            if let Some(curve) = tls12_curve.filter(|c| {
+                probe.result == ProbeResult::Rejected && g.tls12_allowed() && c.code != g.code
+            }) {
+                let again = self.probe_once(target, addr, &[*g, curve], Shape::default(), &budget);
+                probe = with_certificate_curve(g, curve, probe, again.probe);
+                hs = hs.or(again.handshake);
+            }
+            let without_key_share = self.hrr.then(|| {
+                let shape = Shape {
+                    without_share: true,
+                    ..Shape::default()
+                };
+                self.probe_once(target, addr, &[*g], shape, &budget).probe
+            });
+            let gp = GroupProbe {
+                name: g.name.to_string(),
+                code: format!("0x{:04x}", g.code),
+                kind: GroupKind::of(g),
+                nist_category: g.nist_category(),
+                probe,
+                without_key_share,
+            };
+            if gp.accepted() {
+                match gp.kind {
+                    GroupKind::Hybrid => accepted.hybrid.push(gp.name.clone()),
+                    GroupKind::PostQuantum => accepted.post_quantum.push(gp.name.clone()),
+                    GroupKind::Classical => accepted.classical.push(gp.name.clone()),
+                }
+            }
+            if first_hs.is_none() {
+                first_hs = hs;
+            }
+            groups.push(gp);
+        }
+        let client_hello_split =
+            (self.split_checks && default_offer.result.is_accepted()).then(|| {
+                let split = |shape| {
+                    self.probe_once(target, addr, &browser_offer(), shape, &budget)
+                        .probe
+                };
+                let tcp_segments = split(Shape {
+                    split_segments: true,
+                    ..Shape::default()
+                });
+                let tls_records = split(Shape {
+                    max_fragment: Some(SPLIT_RECORD_SIZE),
+                    ..Shape::default()
+                });
+                SplitCheck {
+                    passed: tcp_segments.result.is_accepted() && tls_records.result.is_accepted(),
+                    tcp_segments,
+                    tls_records,
+                }
+            });
+        let c = verdict::tls(&target.input, &default_offer, &groups);
+        elapsed(TargetResult {
+            target: target.input.clone(),
+            address: Some(addr.to_string()),
+            protocol: Protocol::Tls,
+            status: Status::Ok,
+            error: c.failure.as_ref().map(ErrorInfo::from),
+            classification: c.classification,
+            verdict: Some(c.verdict),
+            quantum_safe_by_default: c.quantum_safe_by_default,
+            tls12_only: c.tls12_only,
+            default_offer: Some(default_offer),
+            accepted,
+            groups,
+            certificate: first_hs.map(|hs| CertInfo {
+                subject: hs.subject,
+                issuer: hs.issuer,
+                trusted: hs.certificate.as_ref().map(|c| c.is_ok()),
+                error: hs.certificate.and_then(|c| c.err()),
+            }),
+            client_hello_split,
+            ssh: None,
+            elapsed_ms: None,
+        })
+    }
+}
+
+/// The verdict on classical group `g`, refused when offered alone by a TLS 1.2 server
+/// whose ECDSA certificate is on `curve`, from `again`: `g` offered first, `curve` next.
+fn with_certificate_curve(g: &Group, curve: &Group, alone: Probe, again: Probe) -> Probe {
+    let why = format!(
+        "offered alone it was refused, but the server speaks TLS 1.2 with an ECDSA certificate on {}, \
+         which a client must list in supported_groups for the certificate to be usable \
+         (RFC 8422 §5.1.1), so {} was offered again followed by {}",
+        curve.name, g.name, curve.name
+    );
+    match (again.result.is_accepted(), again.negotiated_group()) {
+        (true, Some(chosen)) if chosen.code == g.code => Probe {
+            detail: Some(format!("{why}: accepted")),
+            ..again
+        },
+        (true, _) => Probe {
+            result: ProbeResult::Undetermined,
+            detail: Some(format!(
+                "{why}: the server chose {} instead, so whether it supports {} is not determined",
+                again.group.as_deref().unwrap_or("another group"),
+                g.name
+            )),
+            ..again
+        },
+        (false, _) => Probe {
+            detail: Some(format!(
+                "{}; {why}: refused again ({})",
+                alone.detail.as_deref().unwrap_or("refused"),
+                again.detail.as_deref().unwrap_or("no detail")
+            )),
+            ..alone
+        },
+    }
+}
