@@ -9,7 +9,8 @@
 //! describes every endpoint at once, keeps them all.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
 
 use pqhkex_inventory::{
@@ -21,32 +22,70 @@ use crate::term::text;
 use crate::ScanArgs;
 
 /// The targets of the command line, then of `--targets-file` (one per line, `#`
-/// comments); a line that is not a target fails naming its file and line.
-fn read_targets(args: &ScanArgs) -> Result<Vec<Target>, Failure> {
-    let mut targets = args
+/// comments). The file is read twice, line by line: once to check every line (a line
+/// that is not a target fails naming its file and line, before anything is scanned),
+/// then as the scan takes targets, so that a million-line file is never held in memory.
+struct Targets {
+    given: Vec<Target>,
+    file: Option<std::path::PathBuf>,
+    count: usize,
+}
+
+/// A `--targets-file` line without its comment, if anything is left.
+fn target_line(line: &str) -> Option<&str> {
+    Some(line.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty())
+}
+
+fn open_lines(path: &std::path::Path) -> Result<std::io::Lines<BufReader<File>>, Failure> {
+    File::open(path)
+        .map(|f| BufReader::new(f).lines())
+        .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))
+}
+
+fn read_targets(args: &ScanArgs) -> Result<Targets, Failure> {
+    let given = args
         .targets
         .iter()
         .map(|t| Target::parse(t))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut count = given.len();
     if let Some(path) = &args.targets_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?;
-        for (i, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
+        for (i, line) in open_lines(path)?.enumerate() {
+            let line =
+                line.map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?;
+            if let Some(t) = target_line(&line) {
+                Target::parse(t)
+                    .map_err(|e| Failure::Usage(format!("{}:{}: {e}", path.display(), i + 1)))?;
+                count += 1;
             }
-            let t = Target::parse(line)
-                .map_err(|e| Failure::Usage(format!("{}:{}: {e}", path.display(), i + 1)))?;
-            targets.push(t);
         }
     }
-    if targets.is_empty() {
+    if count == 0 {
         return Err(Failure::Usage(
             "no targets: give HOST:PORT arguments or --targets-file".into(),
         ));
     }
-    Ok(targets)
+    Ok(Targets {
+        given,
+        file: args.targets_file.clone(),
+        count,
+    })
+}
+
+impl Targets {
+    /// The targets, the file's read again as they are taken.
+    fn stream(&self) -> Result<impl Iterator<Item = Target> + Send, Failure> {
+        let lines = match &self.file {
+            Some(path) => Some(open_lines(path)?),
+            None => None,
+        };
+        let from_file = lines
+            .into_iter()
+            .flatten()
+            .map_while(Result::ok)
+            .filter_map(|l| target_line(&l).and_then(|t| Target::parse(t).ok()));
+        Ok(self.given.clone().into_iter().chain(from_file))
+    }
 }
 
 /// One target's table entry.
@@ -373,8 +412,8 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         .target_timeout(Some(target_timeout))
         .concurrency(usize::from(args.concurrency));
 
-    let bar = (std::io::stderr().is_terminal() && targets.len() > 1).then(|| {
-        let bar = indicatif::ProgressBar::new(targets.len() as u64);
+    let bar = (std::io::stderr().is_terminal() && targets.count > 1).then(|| {
+        let bar = indicatif::ProgressBar::new(targets.count as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} scanning [{bar:30}] {pos}/{len} targets, {elapsed}",
         ) {
@@ -397,7 +436,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
     let mut next = 0usize;
     let mut kept: Vec<TargetResult> = Vec::new();
     let mut failed: Option<Failure> = None;
-    scanner.scan_each(targets, |i, r| {
+    scanner.scan_each(targets.stream()?, |i, r| {
         waiting.insert(i, r);
         while let Some(r) = waiting.remove(&next) {
             next += 1;

@@ -16,9 +16,10 @@
 //!   connections whose ClientHello is complete through a bounded queue, and run the
 //!   handshake and answer the request, on blocking sockets under deadlines: the
 //!   handshake must finish within `--client-timeout` of the connection's arrival, the
-//!   request within another `--client-timeout`. When every worker is busy and the queue
-//!   is full, the connection that has been with a worker longest is shed if it has been
-//!   so for at least [`SHED_AFTER`] (its socket is shut down; counted as `shed`).
+//!   request within another `--client-timeout`. While connections wait in the queue
+//!   and every worker is busy, the connection that has been with a worker longest is
+//!   shed if it has been so for at least [`SHED_AFTER`] (its socket is shut down;
+//!   counted as `shed`), checked every [`SHED_CHECK`].
 //!
 //! Threads, tasks and memory stay bounded whatever the load, and a real client's
 //! handshake waits neither for stalled ClientHellos nor for long for slow handshakes.
@@ -58,6 +59,9 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a connection must have been with a worker before a new one may shed it
 /// when every worker is busy.
 pub const SHED_AFTER: Duration = Duration::from_secs(1);
+
+/// How often the reception checks whether connections wait for a worker (and sheds).
+pub const SHED_CHECK: Duration = Duration::from_millis(50);
 
 /// The most connections whose ClientHello is being read at once; a new one beyond it
 /// sheds the oldest.
@@ -672,11 +676,13 @@ struct Received {
     deadline: Instant,
 }
 
-/// What every stage shares: the statistics and the per-connection log.
+/// What every stage shares: the statistics, the per-connection log, and how many
+/// connections wait in the workers' queue.
 struct Shared {
     stats: Arc<Stats>,
     quiet: bool,
     client_timeout: Duration,
+    queued: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -706,6 +712,9 @@ fn worker(
     loop {
         let job = lock(queue).recv();
         let Ok(job) = job else { return };
+        shared
+            .queued
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         if let Ok(handle) = job.sock.try_clone() {
             lock(slots)[me] = Some(Busy {
                 sock: handle,
@@ -801,11 +810,18 @@ async fn receive(
         deadline,
     };
     loop {
+        // Counted before it can be taken, so that the count never goes below zero.
+        shared
+            .queued
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         match queue.try_send(job) {
             Ok(()) => return,
             Err(TrySendError::Disconnected(_)) => return,
             Err(TrySendError::Full(back)) => job = back,
         }
+        shared
+            .queued
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         shed_oldest(&slots);
         if Instant::now() >= deadline {
             let e = "no worker became free within the client timeout".to_string();
@@ -835,6 +851,18 @@ fn reception(
         let mut pending = tokio::task::JoinSet::new();
         // Pending connections, oldest first, to shed the oldest beyond MAX_PENDING.
         let mut order: VecDeque<(u64, String, tokio::task::AbortHandle)> = VecDeque::new();
+        // While connections wait for a worker, shed the one held longest (if long enough).
+        let supervisor = {
+            let (slots, shared) = (slots.clone(), shared.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(SHED_CHECK).await;
+                    if shared.queued.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+                        shed_oldest(&slots);
+                    }
+                }
+            })
+        };
         let mut n = 0u64;
         while max.is_none_or(|m| n < m) {
             while pending.try_join_next().is_some() {}
@@ -864,6 +892,7 @@ fn reception(
             order.push_back((n, peer, pending.spawn(task)));
         }
         while pending.join_next().await.is_some() {}
+        supervisor.abort();
         Ok(())
     })
 }
@@ -877,6 +906,7 @@ pub fn serve_on(listener: TcpListener, chooser: Arc<Chooser>, opts: &Options) ->
         stats: stats.clone(),
         quiet: opts.quiet,
         client_timeout: opts.client_timeout,
+        queued: Default::default(),
     });
     // At most `workers` connections wait for a worker.
     let (tx, rx) = sync_channel::<Received>(workers);

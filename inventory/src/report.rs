@@ -613,7 +613,7 @@ impl TargetResult {
 /// let report = ScanReport::new(Vec::new());
 /// let text = serde_json::to_string(&report)?;
 /// let back: ScanReport = serde_json::from_str(&text)?;
-/// assert_eq!(back.schema_version, "1");
+/// assert_eq!(back.schema_version, pqhkex_inventory::SCHEMA_VERSION);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

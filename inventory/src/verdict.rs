@@ -219,6 +219,15 @@ pub fn tls(target: &str, default_offer: &Probe, groups: &[GroupProbe]) -> Classi
     let default_tls12 =
         d.result.is_accepted() && d.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2);
     let mut tls12_only = false;
+    let mut post_quantum = post_quantum;
+    // The browser-like offer offered TLS 1.3 with a hybrid key share and got TLS 1.2:
+    // with no post-quantum group probed on its own, that offer is the evidence that
+    // the server negotiates no post-quantum group (the hybrid groups are TLS 1.3 only,
+    // draft-ietf-tls-ecdhe-mlkem §3).
+    if default_tls12 && !tls13_seen && pq_groups.is_empty() {
+        post_quantum = Support::NotAccepted;
+        reasons.retain(|r| !r.starts_with("no post-quantum group was offered"));
+    }
     let classification = if default_tls12 && !tls13_seen {
         if post_quantum == Support::NotAccepted {
             tls12_only = true;
@@ -342,7 +351,7 @@ mod tests {
     use pqhkex::Group;
 
     /// Accepted: the group, TLS 1.3 unless `v12`.
-    fn ok(g: &Group, v12: bool) -> Probe {
+    fn ok(g: &'static Group, v12: bool) -> Probe {
         Probe {
             result: ProbeResult::Accepted,
             group: Some(g.name.into()),
@@ -496,6 +505,31 @@ mod tests {
                 name: "no post-quantum group probed alone, classical by default",
                 default_offer: ok(&X25519, false),
                 groups: vec![group(&X25519, ok(&X25519, false))],
+                class: Class::Undetermined,
+                post_quantum: Support::Undetermined,
+                classical: Support::Accepted,
+                by_default: false,
+                exit: Some(9),
+            },
+            Row {
+                // scan --groups x25519 against a TLS 1.2 server: the browser-like offer
+                // (TLS 1.3 with a hybrid share) got TLS 1.2, the evidence needed.
+                name: "TLS 1.2 by default, only classical groups probed",
+                default_offer: ok(&X25519, true),
+                groups: vec![group(&X25519, ok(&X25519, true))],
+                class: Class::Tls12Only,
+                post_quantum: Support::NotAccepted,
+                classical: Support::Accepted,
+                by_default: false,
+                exit: Some(6),
+            },
+            Row {
+                name: "TLS 1.2 by default, the post-quantum probe timed out",
+                default_offer: ok(&X25519, true),
+                groups: vec![
+                    group(pq, error(timeout())),
+                    group(&X25519, ok(&X25519, true)),
+                ],
                 class: Class::Undetermined,
                 post_quantum: Support::Undetermined,
                 classical: Support::Accepted,

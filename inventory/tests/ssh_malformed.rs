@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use pqhkex_inventory::ssh::{probe, SshError, VerificationStatus};
+use pqhkex_inventory::ssh::{probe, SshError, SshReport, VerificationStatus};
 
 #[path = "support/ssh_wire.rs"]
 mod ssh_wire;
@@ -47,6 +47,19 @@ fn expect_err(addr: SocketAddr) -> SshError {
         Err(e) => e,
         Ok(r) => panic!("expected an error, got {r:?}"),
     }
+}
+
+/// The exchange broke after the server's KEXINIT: the report keeps the KEXINIT (its
+/// methods and classification) and says the verification did not succeed, with why.
+fn expect_broken_exchange(addr: SocketAddr, status: VerificationStatus) -> (SshReport, String) {
+    let start = Instant::now();
+    let result = probe(addr, "fake", TIMEOUT);
+    assert!(start.elapsed() < TIMEOUT * 3, "took {:?}", start.elapsed());
+    let r = result.expect("a report that keeps the KEXINIT");
+    assert!(!r.kex_algorithms.is_empty(), "{r:?}");
+    assert_eq!(r.verification.status, status, "{r:?}");
+    let detail = r.verification.detail.clone().unwrap_or_default();
+    (r, detail)
 }
 
 #[test]
@@ -153,10 +166,10 @@ fn closes_after_our_hybrid_init() {
         read_at_least(&mut s, 1300);
         // Then close mid-exchange.
     });
-    let e = expect_err(addr);
-    assert_eq!(e.kind(), "protocol", "{e}");
-    assert!(e.to_string().contains("SSH_MSG_KEX_HYBRID_REPLY"), "{e}");
-    assert!(e.to_string().contains("closed"), "{e}");
+    // A close proves nothing about the exchange: undetermined, not failed.
+    let (_, e) = expect_broken_exchange(addr, VerificationStatus::Undetermined);
+    assert!(e.contains("SSH_MSG_KEX_HYBRID_REPLY"), "{e}");
+    assert!(e.contains("closed"), "{e}");
 }
 
 #[test]
@@ -202,9 +215,13 @@ fn hybrid_reply_truncated_is_a_protocol_error() {
         let _ = s.write_all(&packet(&p));
         read_at_least(&mut s, usize::MAX);
     });
-    let e = expect_err(addr);
-    assert_eq!(e.kind(), "protocol", "{e}");
-    assert!(e.to_string().contains("K_S has length 5000"), "{e}");
+    let (r, e) = expect_broken_exchange(addr, VerificationStatus::Failed);
+    assert!(e.starts_with("protocol:"), "{e}");
+    assert!(e.contains("K_S has length 5000"), "{e}");
+    assert_eq!(
+        r.classification,
+        pqhkex_inventory::ssh::Classification::PqOnly
+    );
 }
 
 #[test]
@@ -254,10 +271,9 @@ fn wrongly_guessed_first_kex_packet_is_skipped() {
         let _ = s.write_all(&packet(&guess));
         read_at_least(&mut s, 1300);
     });
-    let e = expect_err(addr);
-    assert_eq!(e.kind(), "protocol", "{e}");
-    assert!(e.to_string().contains("closed"), "{e}");
-    assert!(!e.to_string().contains("unexpected message"), "{e}");
+    let (_, e) = expect_broken_exchange(addr, VerificationStatus::Undetermined);
+    assert!(e.contains("closed"), "{e}");
+    assert!(!e.contains("unexpected message"), "{e}");
 }
 
 #[test]
@@ -269,7 +285,7 @@ fn unexpected_message_instead_of_the_reply() {
         let _ = s.write_all(&packet(&[21])); // NEWKEYS, out of order
         read_at_least(&mut s, usize::MAX);
     });
-    let e = expect_err(addr);
-    assert_eq!(e.kind(), "protocol", "{e}");
-    assert!(e.to_string().contains("unexpected message 21"), "{e}");
+    let (_, e) = expect_broken_exchange(addr, VerificationStatus::Failed);
+    assert!(e.starts_with("protocol:"), "{e}");
+    assert!(e.contains("unexpected message 21"), "{e}");
 }
