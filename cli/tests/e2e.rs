@@ -589,7 +589,7 @@ fn scan_json_matches_the_published_schema() {
     ]);
     assert_eq!(out.code, 3, "one unreachable target: {}", out.stderr);
     let doc = out.json();
-    assert_eq!(doc["schema_version"], "1");
+    assert_eq!(doc["schema_version"], "2");
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(
         errors.is_empty(),
@@ -615,7 +615,7 @@ fn scan_json_matches_the_published_schema() {
         ("decimal group code", |d| {
             d["targets"][0]["groups"][0]["code"] = "4588".into()
         }),
-        ("wrong schema version", |d| d["schema_version"] = "2".into()),
+        ("wrong schema version", |d| d["schema_version"] = "1".into()),
         ("unexpected field", |d| {
             d["targets"][1]["extra"] = true.into()
         }),

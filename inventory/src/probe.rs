@@ -421,16 +421,23 @@ struct Counted {
     sock: DeadlineStream,
     sent: u64,
     received: u64,
-    first: [u8; 5],
+    first: [u8; 6],
     split_first_write: Option<Duration>,
 }
 
 impl Counted {
-    /// Whether the peer's first bytes are a TLS record header (RFC 8446 §5.1): content
-    /// type alert (21) or handshake (22), legacy version 3.x. Anything a TLS server
-    /// sends first starts so; an HTTP or SSH server's answer never does.
+    /// Whether the peer's first bytes are what a TLS server sends first (RFC 8446 §5.1):
+    /// an alert record (content type 21), or a handshake record (22) whose first
+    /// message is a ServerHello or HelloRetryRequest (handshake type 2, §4), with legacy
+    /// version 3.x. An HTTP or SSH server's answer never starts so, and neither does an
+    /// echo of our own ClientHello (handshake type 1).
     fn looks_like_tls(&self) -> bool {
-        self.received >= 3 && matches!(self.first[0], 21 | 22) && self.first[1] == 3
+        let record = self.received >= 3 && self.first[1] == 3;
+        match self.first[0] {
+            21 => record,
+            22 => record && self.received >= 6 && self.first[5] == 2,
+            _ => false,
+        }
     }
 }
 
@@ -548,6 +555,11 @@ pub struct Learnt {
     /// The peer sent something only a TLS server sends: a TLS record header first, or
     /// a ServerHello or HelloRetryRequest the client accepted.
     pub spoke_tls: bool,
+    /// The peer ended the connection (end of stream, a close_notify, or a reset)
+    /// before any ServerHello or HelloRetryRequest, without a fatal alert: how some
+    /// servers (s2n-tls among them) turn down a ClientHello. On its own this proves
+    /// nothing; a scan confirms it with a control handshake.
+    pub closed_unanswered: bool,
 }
 
 impl Learnt {
@@ -561,6 +573,7 @@ impl Learnt {
             hello_retry_request,
             cipher_suite: conn.negotiated_cipher_suite().map(|s| s.suite()),
             spoke_tls: io.looks_like_tls() || protocol_version.is_some() || hello_retry_request,
+            closed_unanswered: false,
         }
     }
 }
@@ -825,7 +838,7 @@ pub fn connect(
         sock,
         sent: 0,
         received: 0,
-        first: [0; 5],
+        first: [0; 6],
         split_first_write: match delivery {
             Delivery::Whole => None,
             Delivery::TcpSegments { pause } => Some(pause),
@@ -840,7 +853,18 @@ pub fn connect(
             Err(e) => Some(e),
         };
         if let Some(e) = failed {
-            let learnt = Learnt::from_connection(&conn, &io);
+            let mut learnt = Learnt::from_connection(&conn, &io);
+            let tls_error = e.get_ref().is_some_and(|i| i.is::<rustls::Error>());
+            learnt.closed_unanswered = !tls_error
+                && learnt.protocol_version.is_none()
+                && !learnt.hello_retry_request
+                && matches!(
+                    e.kind(),
+                    io::ErrorKind::UnexpectedEof
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                );
             return Err(ProbeError {
                 failure: Failure::from_handshake_after(label, &e, io.received, learnt.spoke_tls),
                 tls: e

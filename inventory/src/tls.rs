@@ -97,6 +97,9 @@ pub(crate) struct Outcome {
     pub(crate) probe: Probe,
     pub(crate) handshake: Option<Handshake>,
     pub(crate) failure: Option<Failure>,
+    /// The server ended the connection before answering the ClientHello, without an
+    /// alert ([`probe::Learnt::closed_unanswered`]).
+    pub(crate) closed_unanswered: bool,
 }
 
 /// An alert's name as RFC 8446 §6 spells it (`handshake_failure`).
@@ -202,6 +205,7 @@ impl Scanner {
                 probe: Probe::not_run(offered, why),
                 handshake: None,
                 failure: Some(Failure::Timeout(format!("{}: {why}", target.input))),
+                closed_unanswered: false,
             };
         };
         let names = offered.iter().map(|g| g.name.to_string()).collect();
@@ -267,11 +271,13 @@ impl Scanner {
                     probe,
                     handshake: Some(hs),
                     failure: None,
+                    closed_unanswered: false,
                 }
             }
             Err(e) => Outcome {
                 probe: failed_probe(offered, &e, elapsed_ms),
                 handshake: None,
+                closed_unanswered: e.learnt.closed_unanswered,
                 failure: Some(e.failure),
             },
         }
@@ -325,6 +331,11 @@ impl Scanner {
         for g in &self.groups {
             let alone = self.probe_once(target, addr, &[*g], Shape::default(), &budget);
             let (mut probe, mut hs) = (alone.probe, alone.handshake);
+            if alone.closed_unanswered && default_offer.result.is_accepted() {
+                let control =
+                    self.probe_once(target, addr, &browser_offer(), Shape::default(), &budget);
+                probe = confirmed_by_control(probe, &control.probe);
+            }
             if let Some(curve) = tls12_curve.filter(|c| {
                 probe.result == ProbeResult::Rejected && g.tls12_allowed() && c.code != g.code
             }) {
@@ -406,6 +417,27 @@ impl Scanner {
     }
 }
 
+/// A probe the server ended without answering (no ServerHello, no alert), judged by a
+/// control handshake offering the browser-like offer on the next connection: if that
+/// completed, the server is up and answers, so the close turned down the offered group
+/// (a refusal, with the close and the control as its evidence); otherwise the probe
+/// stays an error and proves nothing.
+fn confirmed_by_control(closed: Probe, control: &Probe) -> Probe {
+    if !control.result.is_accepted() {
+        return closed;
+    }
+    let why = closed.detail.clone().unwrap_or_default();
+    Probe {
+        result: ProbeResult::Rejected,
+        detail: Some(format!(
+            "refused by closing: {why}, without a ServerHello or an alert, while a control handshake with the browser-like offer on the next connection completed ({})",
+            control.group.as_deref().unwrap_or("a group")
+        )),
+        failure: None,
+        ..closed
+    }
+}
+
 /// The verdict on classical group `g`, refused when offered alone by a TLS 1.2 server
 /// whose ECDSA certificate is on `curve`, from `again`: `g` offered first, `curve` next.
 fn with_certificate_curve(g: &Group, curve: &Group, alone: Probe, again: Probe) -> Probe {
@@ -437,5 +469,41 @@ fn with_certificate_curve(g: &Group, curve: &Group, alone: Probe, again: Probe) 
             )),
             ..alone
         },
+    }
+}
+
+#[cfg(test)]
+mod control_tests {
+    use super::*;
+
+    fn closed() -> Probe {
+        Probe {
+            result: ProbeResult::Error,
+            detail: Some("h:1 closed the connection during the TLS handshake".into()),
+            ..Probe::not_run(&[&pqhkex::groups::MLKEM1024], "")
+        }
+    }
+
+    #[test]
+    fn a_close_is_a_refusal_only_when_the_control_completes() {
+        let ok = Probe {
+            result: ProbeResult::Accepted,
+            group: Some("x25519".into()),
+            ..Probe::not_run(&browser_offer(), "")
+        };
+        let p = confirmed_by_control(closed(), &ok);
+        assert_eq!(p.result, ProbeResult::Rejected);
+        assert!(p.detail.unwrap().contains("control handshake"));
+        assert!(p.failure.is_none());
+
+        // The server answers nobody any more (say, it served its first connection only).
+        let gone = Probe {
+            result: ProbeResult::Error,
+            ..Probe::not_run(&browser_offer(), "reset")
+        };
+        assert_eq!(
+            confirmed_by_control(closed(), &gone).result,
+            ProbeResult::Error
+        );
     }
 }
