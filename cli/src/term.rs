@@ -30,9 +30,8 @@ pub fn message(s: &str) -> String {
 
 fn capped(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max + 32));
-    let mut shown = 0usize;
     let mut chars = s.chars();
-    for c in chars.by_ref() {
+    for (shown, c) in chars.by_ref().enumerate() {
         if shown == max {
             let rest = c.len_utf8() + chars.as_str().len();
             let _ = write!(out, "… ({rest} more bytes)");
@@ -42,10 +41,13 @@ fn capped(s: &str, max: usize) -> String {
             // C0 controls, DEL and the C1 range (U+0080-U+009F), which some terminals
             // take as CSI and friends.
             let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else if matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            // Bidirectional controls, which reorder what follows them on the line.
+            let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
         } else {
             out.push(c);
         }
-        shown += 1;
     }
     out
 }
@@ -66,5 +68,6 @@ mod tests {
         assert!(t.starts_with(&"é".repeat(MAX_FIELD)));
         assert!(t.ends_with("… (20 more bytes)"), "{t}");
         assert!(!text(&"\u{1b}".repeat(1000)).contains('\u{1b}'));
+        assert_eq!(text("abc\u{202e}gpj.exe"), "abc\\u{202e}gpj.exe");
     }
 }

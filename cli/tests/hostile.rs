@@ -283,7 +283,7 @@ fn ssh_exchange_failures_keep_the_kexinit_and_are_not_quantum_safe() {
         let bom = temp_path("ssh.cdx.json");
         let out = pqhkex(&[
             "scan",
-            &t["target"].as_str().unwrap().to_string(),
+            t["target"].as_str().unwrap(),
             "--cbom",
             bom.to_str().unwrap(),
             "--timeout",
