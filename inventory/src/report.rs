@@ -330,7 +330,7 @@ pub struct CertInfo {
     pub subject: Option<String>,
     /// Its issuer.
     pub issuer: Option<String>,
-    /// Whether it chains to the trusted roots ([`Scanner::roots`], or the web PKI).
+    /// Whether it chains to the trusted roots ([`Scanner::roots`](crate::Scanner::roots), or the web PKI).
     pub trusted: Option<bool>,
     /// Why not, when it does not.
     pub error: Option<String>,

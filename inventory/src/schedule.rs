@@ -167,7 +167,7 @@ impl Scanner {
         self
     }
 
-    /// Whether to run the [`SplitCheck`] (two more handshakes per target; default on).
+    /// Whether to run the [`SplitCheck`](crate::SplitCheck) (two more handshakes per target; default on).
     ///
     /// ```
     /// # use std::sync::Arc;

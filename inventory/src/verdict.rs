@@ -27,7 +27,7 @@
 //!   at all led to a key exchange; `tls12-only` and `legacy-tls-only` carry
 //!   [`Failure::Tls12Only`] (6).
 //!
-//! For SSH ([`ssh`]) the evidence is the server's KEXINIT (what it offers, RFC 4253
+//! For SSH ([`ssh()`]) the evidence is the server's KEXINIT (what it offers, RFC 4253
 //! §7.1) and, when `mlkem768x25519-sha256` was run, whether its result verified: a
 //! failed or interrupted run is reported as such and never counts as "negotiates
 //! post-quantum by default".
