@@ -436,7 +436,8 @@ pub fn offered_groups(hello: &ClientHello<'_>) -> Vec<u16> {
 /// (or `tokio_rustls::LazyConfigAcceptor`).
 ///
 /// It holds one [`ServerConfig`] per post-quantum group, each able to negotiate only
-/// that group, plus (unless post-quantum is required) a fallback with the policy's full
+/// that group in TLS 1.3 (and, unless post-quantum is required, the policy's classical
+/// groups in TLS 1.2: see [`crate::rustls::tls12_only`]), plus (unless post-quantum is required) a fallback with the policy's full
 /// list. [`PqServerConfigs::choose`] picks, for a ClientHello, the configuration of the
 /// first group in the server's preference order that the client lists in
 /// `supported_groups`. If the client sent no key share for it, rustls answers with a
@@ -457,7 +458,11 @@ pub fn offered_groups(hello: &ClientHello<'_>) -> Vec<u16> {
 /// // A client that lists X25519 first but supports X25519MLKEM768 gets the hybrid.
 /// let cfg = configs.choose_for_groups(Some(&[rustls::NamedGroup::X25519, rustls::NamedGroup::X25519MLKEM768])).unwrap();
 /// assert_eq!(u16::from(cfg.crypto_provider().kx_groups[0].name()), 0x11ec);
-/// assert_eq!(cfg.crypto_provider().kx_groups.len(), 1);
+/// // In TLS 1.3 that configuration can negotiate the hybrid only; its classical groups
+/// // serve TLS 1.2 clients.
+/// let tls13: Vec<_> = cfg.crypto_provider().kx_groups.iter()
+///     .filter(|g| g.usable_for_version(rustls::ProtocolVersion::TLSv1_3)).collect();
+/// assert_eq!(tls13.len(), 1);
 /// ```
 pub struct PqServerConfigs {
     policy: Policy,
@@ -503,12 +508,27 @@ impl PqServerConfigs {
             .copied()
             .filter(|g| g.is_post_quantum())
         {
+            // Unless post-quantum is required, the policy's classical groups follow,
+            // usable in TLS 1.2 only: a TLS 1.2 ClientHello that lists this group next to
+            // classical ones (it cannot use it: RFC 10024 §3, draft-ietf-tls-mlkem §3)
+            // still gets TLS 1.2 on a classical group, and one that lists it alone gets
+            // handshake_failure, whatever its cipher suites say. In TLS 1.3 only this
+            // group is negotiable.
+            let mut kx_groups = vec![crate::rustls::kx_group(group)];
+            if !policy.requires_post_quantum() {
+                kx_groups.extend(
+                    policy
+                        .groups()
+                        .iter()
+                        .filter_map(|g| crate::rustls::tls12_only(g)),
+                );
+            }
             let provider = CryptoProvider {
-                kx_groups: vec![crate::rustls::kx_group(group)],
+                kx_groups,
                 ..base.clone()
             };
             let builder = ServerConfig::builder_with_provider(Arc::new(provider))
-                .with_protocol_versions(TLS13_ONLY)?;
+                .with_protocol_versions(policy.protocol_versions())?;
             preferred.push((group, Arc::new(build(builder)?)));
         }
         let fallback = if policy.requires_post_quantum() {
@@ -539,9 +559,10 @@ impl PqServerConfigs {
     /// offers TLS 1.3, seen from its cipher suites: every TLS 1.3 client offers a TLS 1.3
     /// suite (RFC 8446 §4.1.2, §B.4). A client without one gets the fallback even if it
     /// lists a post-quantum group, which it could not use (RFC 10024 §3,
-    /// draft-ietf-tls-mlkem §3). rustls exposes no `supported_versions` to an acceptor, so
-    /// a TLS 1.2-only client that lists TLS 1.3 suites anyway (rustls's own does, but it
-    /// never lists a post-quantum group for TLS 1.2) is treated as a TLS 1.3 client.
+    /// draft-ietf-tls-mlkem §3). rustls exposes no `supported_versions` to an acceptor; a
+    /// TLS 1.2-only client that lists TLS 1.3 suites anyway gets a post-quantum
+    /// configuration, which (unless post-quantum is required) negotiates TLS 1.2 with it
+    /// on a classical group.
     ///
     /// Fails with [`Error::NoPostQuantumGroup`] when post-quantum is required and the
     /// client supports none of our post-quantum groups, or not TLS 1.3.

@@ -240,6 +240,71 @@ pub fn group_of(name: NamedGroup) -> Option<&'static Group> {
     groups::by_code(u16::from(name))
 }
 
+/// A classical group offered for TLS 1.2 only: what a post-quantum server
+/// configuration adds so that a TLS 1.2 client still gets a handshake on a classical
+/// group, while a TLS 1.3 client can only negotiate the configuration's post-quantum
+/// group (rustls asks [`SupportedKxGroup::usable_for_version`] before it picks).
+#[derive(Debug)]
+struct Tls12Only {
+    group: &'static Group,
+}
+
+impl SupportedKxGroup for Tls12Only {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, ::rustls::Error> {
+        kx_group(self.group).start()
+    }
+
+    fn start_and_complete(
+        &self,
+        peer_pub_key: &[u8],
+    ) -> Result<CompletedKeyExchange, ::rustls::Error> {
+        kx_group(self.group).start_and_complete(peer_pub_key)
+    }
+
+    fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
+        None
+    }
+
+    fn name(&self) -> NamedGroup {
+        named(self.group.code)
+    }
+
+    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
+        version == ProtocolVersion::TLSv1_2
+    }
+}
+
+static X25519_TLS12: Tls12Only = Tls12Only {
+    group: &groups::X25519,
+};
+static SECP256R1_TLS12: Tls12Only = Tls12Only {
+    group: &groups::SECP256R1,
+};
+static SECP384R1_TLS12: Tls12Only = Tls12Only {
+    group: &groups::SECP384R1,
+};
+
+/// `group` usable in TLS 1.2 only, for a classical group (`None` for a post-quantum
+/// one, which TLS 1.2 cannot use: RFC 10024 §3, draft-ietf-tls-mlkem §3).
+///
+/// [`PqServerConfigs`](crate::PqServerConfigs) puts these after the post-quantum group
+/// of each of its configurations, so that a TLS 1.2 ClientHello that also lists a
+/// post-quantum group gets a TLS 1.2 handshake on a classical group.
+///
+/// ```
+/// use rustls::ProtocolVersion;
+/// let g = pqhkex::rustls::tls12_only(&pqhkex::groups::X25519).unwrap();
+/// assert!(g.usable_for_version(ProtocolVersion::TLSv1_2));
+/// assert!(!g.usable_for_version(ProtocolVersion::TLSv1_3));
+/// assert!(pqhkex::rustls::tls12_only(&pqhkex::groups::X25519MLKEM768).is_none());
+/// ```
+pub fn tls12_only(group: &'static Group) -> Option<&'static dyn SupportedKxGroup> {
+    [&X25519_TLS12, &SECP256R1_TLS12, &SECP384R1_TLS12]
+        .into_iter()
+        .find(|t| t.group.code == group.code)
+        .map(|t| t as &'static dyn SupportedKxGroup)
+}
+
 /// The rustls group for a table entry.
 ///
 /// Every [`Group`] is a table entry (it cannot be built outside pqhkex), and

@@ -759,3 +759,103 @@ fn explain_io_unwraps_the_rustls_error() {
         .explain_io(Side::Server, &io)
         .is_none());
 }
+
+/// A TLS 1.2 ClientHello (no supported_versions, RFC 8446 §4.2.1) that still lists TLS
+/// 1.3 cipher suites, a post-quantum group and classical ones: the post-quantum
+/// configuration PqServerConfigs picks for it answers with TLS 1.2 on a classical group
+/// (RFC 10024 §3: the hybrids are TLS 1.3 only), and with handshake_failure when the
+/// post-quantum group is all it lists (tlsfuzzer's test-no-mlkem-in-old-tls, run in CI
+/// against `pqhkex serve`, checks the same from outside).
+#[test]
+fn tls12_hello_listing_a_hybrid_gets_tls12_on_a_classical_group() {
+    let configs = pqhkex::PqServerConfigs::new(
+        rustls::crypto::ring::default_provider(),
+        Policy::PreferPostQuantum,
+        |b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+        },
+    )
+    .unwrap();
+    let tls12_hello = |groups: &[u16]| {
+        let mut client = client_conn(client_config(ring_with(vec![
+            pq::X25519MLKEM768,
+            pq::X25519,
+        ])));
+        let mut buf = Vec::new();
+        while client.wants_write() {
+            client.write_tls(&mut buf).unwrap();
+        }
+        let mut h = parse_hello(&buf);
+        // No supported_versions (43), no key_share (51): a TLS 1.2 ClientHello.
+        h.extensions.retain(|(t, _)| *t != 43 && *t != 51);
+        let list: Vec<u8> = groups.iter().flat_map(|g| g.to_be_bytes()).collect();
+        for (t, d) in h.extensions.iter_mut() {
+            if *t == 10 {
+                *d = [(list.len() as u16).to_be_bytes().to_vec(), list.clone()].concat();
+            }
+        }
+        serialize_hello(&h)
+    };
+    let serve = |hello: Vec<u8>| {
+        let mut acceptor = Acceptor::default();
+        acceptor.read_tls(&mut &hello[..]).unwrap();
+        let accepted = acceptor.accept().unwrap().unwrap();
+        // TLS 1.3 suites are listed, so the hybrid's configuration is chosen.
+        let mut out = Vec::new();
+        match configs.accept(accepted) {
+            Ok(mut server) => {
+                let result = server
+                    .process_new_packets()
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                while server.wants_write() {
+                    server.write_tls(&mut out).unwrap();
+                }
+                (result, out, Some(server))
+            }
+            Err((e, mut alert)) => {
+                alert.write_all(&mut out).unwrap();
+                (Err(e.to_string()), out, None)
+            }
+        }
+    };
+
+    let (result, out, server) = serve(tls12_hello(&[0x11ec, 0x001d]));
+    assert!(result.is_ok(), "{result:?}");
+    let server = server.expect("a connection");
+    assert_eq!(
+        server.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
+    // A handshake record whose first message is a ServerHello (2) of version 3,3 with
+    // no supported_versions: TLS 1.2 on the wire.
+    assert_eq!((out[0], out[5]), (22, 2));
+    assert_eq!(&out[9..11], &[3, 3], "ServerHello.version is TLS 1.2");
+    // ServerKeyExchange (12): ECParameters = named_curve (3), x25519 (RFC 8422 §5.4).
+    let mut messages = Vec::new();
+    let mut rec = &out[..];
+    while rec.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([rec[3], rec[4]]));
+        if rec[0] == 22 {
+            messages.extend_from_slice(&rec[5..5 + len]);
+        }
+        rec = &rec[5 + len..];
+    }
+    let mut m = &messages[..];
+    let mut ske = None;
+    while m.len() >= 4 {
+        let len = (usize::from(m[1]) << 16) | (usize::from(m[2]) << 8) | usize::from(m[3]);
+        if m[0] == 12 {
+            ske = Some(m[4..4 + len].to_vec());
+        }
+        m = &m[4 + len..];
+    }
+    let ske = ske.expect("a ServerKeyExchange");
+    assert_eq!(&ske[..3], &[3, 0x00, 0x1d], "ECDHE on x25519");
+
+    let (result, out, _) = serve(tls12_hello(&[0x11ec]));
+    let e = result.unwrap_err();
+    assert!(e.contains("NoKxGroupsInCommon"), "{e}");
+    assert_eq!(alert_description(&out), Some(HANDSHAKE_FAILURE));
+}

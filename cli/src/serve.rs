@@ -182,8 +182,30 @@ impl Chooser {
         }
         let mut preferred = Vec::new();
         for g in &usable {
-            let v = if g.tls12_allowed() { versions } else { TLS13 };
-            preferred.push((*g, Arc::new(finish(builder(&[*g], v)?)?)));
+            // A post-quantum group's configuration keeps the classical groups for TLS 1.2
+            // only (pqhkex::rustls::tls12_only): a TLS 1.2 ClientHello listing the
+            // post-quantum group next to classical ones gets TLS 1.2 on a classical one,
+            // one listing it alone gets handshake_failure (not protocol_version).
+            let tls12: Vec<_> = if g.tls12_allowed() {
+                Vec::new()
+            } else {
+                usable
+                    .iter()
+                    .filter_map(|c| pqhkex::rustls::tls12_only(c))
+                    .collect()
+            };
+            let mut provider = rustls::crypto::ring::default_provider();
+            provider.kx_groups = std::iter::once(pqhkex::rustls::kx_group(g))
+                .chain(tls12.iter().copied())
+                .collect();
+            let v = if g.tls12_allowed() || !tls12.is_empty() {
+                versions
+            } else {
+                TLS13
+            };
+            let b = ServerConfig::builder_with_provider(Arc::new(provider))
+                .with_protocol_versions(v)?;
+            preferred.push((*g, Arc::new(finish(b)?)));
         }
         let fallback = Arc::new(finish(builder(&usable, versions)?)?);
         Ok(Chooser::Ordered {

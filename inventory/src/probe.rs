@@ -417,15 +417,67 @@ pub fn client_config_kx(
 /// A socket under one deadline that counts the bytes each way, keeps the peer's first
 /// bytes (to tell a TLS peer from another), and, if asked, splits the first write (the
 /// ClientHello) in two TCP segments.
-struct Counted {
-    sock: DeadlineStream,
+struct Counted<S = DeadlineStream> {
+    sock: S,
     sent: u64,
     received: u64,
     first: [u8; 6],
     split_first_write: Option<Duration>,
 }
 
-impl Counted {
+/// What a probe's bytes travel over: a socket under a deadline, or memory.
+trait Transport: Read + Write {
+    /// When the exchange must end.
+    fn deadline(&self) -> Instant;
+}
+
+impl Transport for DeadlineStream {
+    fn deadline(&self) -> Instant {
+        DeadlineStream::deadline(self)
+    }
+}
+
+/// A server's recorded bytes (then end of stream); the client's writes are dropped.
+struct Replay<'a> {
+    server: &'a [u8],
+    deadline: Instant,
+}
+
+impl Read for Replay<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.server.read(buf)
+    }
+}
+
+impl Write for Replay<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Replay<'_> {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+impl<S> Counted<S> {
+    fn new(sock: S, delivery: Delivery) -> Self {
+        Counted {
+            sock,
+            sent: 0,
+            received: 0,
+            first: [0; 6],
+            split_first_write: match delivery {
+                Delivery::Whole => None,
+                Delivery::TcpSegments { pause } => Some(pause),
+            },
+        }
+    }
+
     /// Whether the peer's first bytes are what a TLS server sends first (RFC 8446 §5.1):
     /// an alert record (content type 21), or a handshake record (22) whose first
     /// message is a ServerHello or HelloRetryRequest (handshake type 2, §4), with legacy
@@ -441,7 +493,7 @@ impl Counted {
     }
 }
 
-impl Read for Counted {
+impl<S: Transport> Read for Counted<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.sock.read(buf)?;
         let already = usize::try_from(self.received).unwrap_or(usize::MAX);
@@ -455,7 +507,7 @@ impl Read for Counted {
     }
 }
 
-impl Write for Counted {
+impl<S: Transport> Write for Counted<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match self.split_first_write.take() {
             // Half of the first flight now (TCP_NODELAY is set, so it leaves as its own
@@ -563,7 +615,7 @@ pub struct Learnt {
 }
 
 impl Learnt {
-    fn from_connection(conn: &ClientConnection, io: &Counted) -> Self {
+    fn from_connection<S>(conn: &ClientConnection, io: &Counted<S>) -> Self {
         let protocol_version = conn.protocol_version();
         let hello_retry_request =
             conn.handshake_kind() == Some(HandshakeKind::FullWithHelloRetryRequest);
@@ -834,18 +886,24 @@ pub fn connect(
         .map_err(|e| Failure::from_connect(label, &e))?;
     let mut conn = ClientConnection::new(config, server_name)
         .map_err(|e| Failure::Other(format!("cannot start the TLS client: {e}")))?;
-    let mut io = Counted {
-        sock,
-        sent: 0,
-        received: 0,
-        first: [0; 6],
-        split_first_write: match delivery {
-            Delivery::Whole => None,
-            Delivery::TcpSegments { pause } => Some(pause),
-        },
-    };
+    let mut io = Counted::new(sock, delivery);
+    drive(label, &mut conn, &mut io)?;
+    Ok(Connected {
+        conn,
+        elapsed: started.elapsed(),
+        io,
+    })
+}
+
+/// Runs the handshake of `conn` over `io` to its end; a failure is classified with
+/// what the handshake had established.
+fn drive<S: Transport>(
+    label: &str,
+    conn: &mut ClientConnection,
+    io: &mut Counted<S>,
+) -> Result<(), ProbeError> {
     while conn.is_handshaking() {
-        let failed = match conn.complete_io(&mut io) {
+        let failed = match conn.complete_io(io) {
             Ok((0, 0)) if conn.is_handshaking() => {
                 Some(io::Error::from(io::ErrorKind::UnexpectedEof))
             }
@@ -853,7 +911,7 @@ pub fn connect(
             Err(e) => Some(e),
         };
         if let Some(e) = failed {
-            let mut learnt = Learnt::from_connection(&conn, &io);
+            let mut learnt = Learnt::from_connection(conn, io);
             let tls_error = e.get_ref().is_some_and(|i| i.is::<rustls::Error>());
             learnt.closed_unanswered = !tls_error
                 && learnt.protocol_version.is_none()
@@ -875,11 +933,28 @@ pub fn connect(
             });
         }
     }
-    Ok(Connected {
-        conn,
-        elapsed: started.elapsed(),
-        io,
-    })
+    Ok(())
+}
+
+/// Runs a client handshake with `config` against `server` (everything the server would
+/// send, in order), over memory, and returns what the handshake established or how it
+/// failed: the scanner's reading of a server's first flight (record layer, ServerHello
+/// or HelloRetryRequest, alerts), without a socket. For fuzzing.
+///
+/// [`Scanner::classify_first_flight`](crate::Scanner::classify_first_flight) runs it
+/// with the scanner's browser-like offer.
+#[doc(hidden)]
+pub fn replay_first_flight(config: Arc<ClientConfig>, server: &[u8]) -> Result<Learnt, ProbeError> {
+    let name = ServerName::try_from("server.example").expect("a valid name");
+    let mut conn = ClientConnection::new(config, name)
+        .map_err(|e| Failure::Other(format!("cannot start the TLS client: {e}")))?;
+    let replay = Replay {
+        server,
+        deadline: Instant::now() + Duration::from_secs(3600),
+    };
+    let mut io = Counted::new(replay, Delivery::Whole);
+    drive("replay", &mut conn, &mut io)?;
+    Ok(Learnt::from_connection(&conn, &io))
 }
 
 /// Subject and issuer (RFC 4514-style) of a DER certificate, `None` where it does not

@@ -283,6 +283,68 @@ impl Scanner {
         }
     }
 
+    /// What a probe offering the browser-like offer concludes from `server`, a TLS
+    /// server's bytes (its first flight: records, ServerHello or HelloRetryRequest,
+    /// alerts), read from memory: the same classification as a real probe's. For
+    /// fuzzing; it never panics and never waits.
+    ///
+    /// ```
+    /// # let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    /// use pqhkex_inventory::{ProbeResult, Scanner};
+    ///
+    /// let scanner = Scanner::new(provider)?;
+    /// // A fatal handshake_failure alert in answer to the ClientHello: a refusal.
+    /// let p = scanner.classify_first_flight(&[21, 3, 3, 0, 2, 2, 40]);
+    /// assert_eq!(p.result, ProbeResult::Rejected);
+    /// assert_eq!(p.alert.as_deref(), Some("handshake_failure"));
+    /// // An HTTP answer: an error, never a refusal.
+    /// let p = scanner.classify_first_flight(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    /// assert_eq!(p.result, ProbeResult::Error);
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn classify_first_flight(&self, server: &[u8]) -> Probe {
+        let offered = browser_offer();
+        let recording = Recording::new(self.verifier.clone(), false);
+        let kx = offered
+            .iter()
+            .map(|g| pqhkex::rustls::kx_group(g))
+            .collect();
+        let config = match probe::client_config_kx(
+            &self.provider,
+            kx,
+            probe::versions_for(&offered),
+            recording,
+        ) {
+            Ok(c) => c,
+            Err(f) => return failed_probe(&offered, &ProbeError::from(f), 0),
+        };
+        match probe::replay_first_flight(config, server) {
+            Ok(learnt) => {
+                let g = learnt
+                    .group
+                    .and_then(|n| pqhkex::groups::by_code(u16::from(n)));
+                Probe {
+                    result: if learnt.hello_retry_request {
+                        ProbeResult::HelloRetryRequest
+                    } else {
+                        ProbeResult::Accepted
+                    },
+                    group: g.map(|g| g.name.to_string()),
+                    group_code: g.map(|g| format!("0x{:04x}", g.code)),
+                    post_quantum: g.map(|g| g.is_post_quantum()),
+                    hybrid: g.map(|g| g.is_hybrid()),
+                    protocol: learnt.protocol_version.map(probe::version_name),
+                    cipher_suite: learnt.cipher_suite.map(probe::suite_name),
+                    handshake_completed: Some(true),
+                    detail: None,
+                    ..Probe::not_run(&offered, "")
+                }
+            }
+            Err(e) => failed_probe(&offered, &e, 0),
+        }
+    }
+
     /// Scans a TLS target (see [`Scanner::scan_target`]) until `deadline`.
     pub(crate) fn scan_tls(&self, target: &Target, deadline: Option<Instant>) -> TargetResult {
         let started = Instant::now();

@@ -32,7 +32,7 @@ mod kex;
 mod wire;
 
 use std::fmt;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -377,12 +377,56 @@ pub fn probe_with(
     result
 }
 
-struct Session {
-    reader: BufReader<DeadlineStream>,
+/// Runs the probe's side of an SSH connection against `server` (everything the server
+/// would send, in order), over memory: what the scanner concludes from those bytes.
+/// For fuzzing the wire parser (identification line, binary packets, KEXINIT, the
+/// hybrid reply and the host-key signature); the exchange's key share is fresh, so a
+/// recorded server reply will not verify.
+///
+/// ```
+/// let e = pqhkex_inventory::ssh::probe_transcript(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();
+/// assert_eq!(e.kind(), "not-ssh");
+/// ```
+#[doc(hidden)]
+pub fn probe_transcript(server: &[u8]) -> Result<SshReport, SshError> {
+    let mut session = Session {
+        reader: BufReader::new(Transcript { server }),
+        timeout: Duration::from_secs(1),
+    };
+    let addr = SocketAddr::from(([192, 0, 2, 1], 22));
+    run(&mut session, addr, "transcript", &|| {
+        Ok(Box::new(PqhkexClient(
+            pqhkex::ssh::ClientKeyShare::generate()?,
+        )))
+    })
+}
+
+/// A server's bytes to read (then end of stream); what the client writes is dropped.
+struct Transcript<'a> {
+    server: &'a [u8],
+}
+
+impl Read for Transcript<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.server.read(buf)
+    }
+}
+
+impl Write for Transcript<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Session<S: Read + Write> {
+    reader: BufReader<S>,
     timeout: Duration,
 }
 
-impl Session {
+impl<S: Read + Write> Session<S> {
     fn send(&mut self, bytes: &[u8], during: &str) -> Result<(), SshError> {
         let stream = self.reader.get_mut();
         stream
@@ -464,8 +508,8 @@ fn disconnect_error(payload: &[u8], during: &str) -> SshError {
     ))
 }
 
-fn run(
-    s: &mut Session,
+fn run<S: Read + Write>(
+    s: &mut Session<S>,
     addr: SocketAddr,
     label: &str,
     make_client: MakeClient<'_>,
@@ -567,8 +611,8 @@ fn run(
 
 /// Runs `mlkem768x25519-sha256` (RFC 10042 §2.1) up to the server's signature over the
 /// exchange hash, and checks it.
-fn hybrid_exchange(
-    s: &mut Session,
+fn hybrid_exchange<S: Read + Write>(
+    s: &mut Session<S>,
     v_s: &[u8],
     server: &KexInit,
     host_key_algorithms: &[&str],
