@@ -15,7 +15,12 @@ fuzz_target!(|data: &[u8]| {
             // The client's key share is fresh: no recorded or made-up reply can sign
             // an exchange hash that includes it.
             assert_ne!(report.verification.status, VerificationStatus::Verified);
-            assert!(report.banner.len() <= 255, "identification line past RFC 4253 §4.2's 255");
+            // RFC 4253 §4.2: at most 255 bytes; each byte is at most one character of
+            // the report (bytes that are not UTF-8 become U+FFFD).
+            assert!(
+                report.banner.chars().count() <= 255,
+                "identification line past RFC 4253 §4.2's 255"
+            );
             if let Some(d) = &report.verification.detail {
                 assert!(d.len() <= 4096, "unbounded detail: {} bytes", d.len());
             }
