@@ -28,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             assert!(!e.kind().is_empty());
             let text = e.to_string();
-            assert!(text.len() <= 4096, "unbounded error text: {} bytes", text.len());
+            assert!(
+                text.len() <= 4096,
+                "unbounded error text: {} bytes",
+                text.len()
+            );
         }
     }
 });

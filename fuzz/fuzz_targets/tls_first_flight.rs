@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
         ProbeResult::Rejected => assert!(p.alert.is_some(), "{p:?}"),
         ProbeResult::Accepted | ProbeResult::HelloRetryRequest => {
             // The group must be one the probe offered.
-            let g = p.group.as_deref().expect("an accepted probe names its group");
+            let g = p
+                .group
+                .as_deref()
+                .expect("an accepted probe names its group");
             assert!(p.offered.iter().any(|o| o == g), "{p:?}");
             // Finishing the handshake takes the peer knowing our fresh key share.
             assert_ne!(p.handshake_completed, Some(true), "{p:?}");
