@@ -210,6 +210,29 @@ pub fn resolve(host: &str, port: u16, deadline: Instant) -> io::Result<Vec<Socke
     }
 }
 
+/// A peer's recorded bytes, read from memory (then end of stream), with what the client
+/// writes dropped: the transport of the fuzzing entry points
+/// ([`crate::ssh::probe_transcript`], [`crate::Scanner::classify_first_flight`]).
+pub(crate) struct Replay<'a> {
+    /// What the peer sends, not yet read.
+    pub(crate) peer: &'a [u8],
+}
+
+impl Read for Replay<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.peer.read(buf)
+    }
+}
+
+impl Write for Replay<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

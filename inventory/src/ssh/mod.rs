@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::deadline::DeadlineStream;
+use crate::deadline::{DeadlineStream, Replay};
 use crate::ssh::kex::KexInit;
 use crate::ssh::wire::{PacketError, Reader, Writer};
 
@@ -390,7 +390,7 @@ pub fn probe_with(
 #[doc(hidden)]
 pub fn probe_transcript(server: &[u8]) -> Result<SshReport, SshError> {
     let mut session = Session {
-        reader: BufReader::new(Transcript { server }),
+        reader: BufReader::new(Replay { peer: server }),
         timeout: Duration::from_secs(1),
     };
     let addr = SocketAddr::from(([192, 0, 2, 1], 22));
@@ -399,26 +399,6 @@ pub fn probe_transcript(server: &[u8]) -> Result<SshReport, SshError> {
             pqhkex::ssh::ClientKeyShare::generate()?,
         )))
     })
-}
-
-/// A server's bytes to read (then end of stream); what the client writes is dropped.
-struct Transcript<'a> {
-    server: &'a [u8],
-}
-
-impl Read for Transcript<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.server.read(buf)
-    }
-}
-
-impl Write for Transcript<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 struct Session<S: Read + Write> {
