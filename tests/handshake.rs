@@ -10,6 +10,15 @@ use rustls::crypto::SupportedKxGroup;
 use rustls::server::Acceptor;
 use rustls::HandshakeKind;
 
+/// PqServerConfigs over ring for `policy`, serving the test certificate.
+fn pq_configs(policy: Policy) -> pqhkex::PqServerConfigs {
+    pqhkex::PqServerConfigs::new(rustls::crypto::ring::default_provider(), policy, |b| {
+        b.with_no_client_auth()
+            .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
+    })
+    .unwrap()
+}
+
 fn code(g: &dyn SupportedKxGroup) -> u16 {
     u16::from(g.name())
 }
@@ -275,15 +284,7 @@ fn require_pq_server_vs_classical_client_fails_clearly() {
         .is_some());
 
     // Through PqServerConfigs the refusal names what the client offered.
-    let configs = pqhkex::PqServerConfigs::new(
-        rustls::crypto::ring::default_provider(),
-        Policy::RequirePostQuantum,
-        |b| {
-            b.with_no_client_auth()
-                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-        },
-    )
-    .unwrap();
+    let configs = pq_configs(Policy::RequirePostQuantum);
     let mut client =
         rustls::Connection::from(client_conn(client_config(ring_policy(Policy::Classical))));
     let mut acceptor = Acceptor::default();
@@ -364,15 +365,7 @@ fn handshake_via_acceptor(
 
 #[test]
 fn server_side_pq_preference_overrides_client_order() {
-    let configs = pqhkex::PqServerConfigs::new(
-        rustls::crypto::ring::default_provider(),
-        Policy::PreferPostQuantum,
-        |b| {
-            b.with_no_client_auth()
-                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-        },
-    )
-    .unwrap();
+    let configs = pq_configs(Policy::PreferPostQuantum);
     // A client that lists X25519 first, but also supports X25519MLKEM768.
     let client = client_config(ring_with(vec![pq::X25519, pq::X25519MLKEM768]));
     // Without the preference, a plain rustls server follows the client: X25519.
@@ -523,15 +516,7 @@ fn named_profiles_negotiate_their_groups() {
 #[test]
 fn custom_lists_drive_server_preference() {
     static MINE: &[&pqhkex::Group] = &[&groups::MLKEM512, &groups::X25519MLKEM768, &groups::X25519];
-    let configs = pqhkex::PqServerConfigs::new(
-        rustls::crypto::ring::default_provider(),
-        Policy::Custom(MINE),
-        |b| {
-            b.with_no_client_auth()
-                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-        },
-    )
-    .unwrap();
+    let configs = pq_configs(Policy::Custom(MINE));
     let cfg = configs
         .choose_for_groups(Some(&[
             rustls::NamedGroup::X25519MLKEM768,
@@ -655,13 +640,7 @@ fn report_names_the_implementation_and_backends() {
 /// PreferPostQuantum it gets the fallback; under RequirePostQuantum the refusal says why.
 #[test]
 fn tls12_only_client_listing_a_pq_group_gets_the_fallback() {
-    let build = |policy| {
-        pqhkex::PqServerConfigs::new(rustls::crypto::ring::default_provider(), policy, |b| {
-            b.with_no_client_auth()
-                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-        })
-        .unwrap()
-    };
+    let build = pq_configs;
     // A rustls TLS 1.2-only ClientHello, with 0x11EC put first in supported_groups.
     let tls12 = std::sync::Arc::new(
         rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(ring_policy(
@@ -768,15 +747,7 @@ fn explain_io_unwraps_the_rustls_error() {
 /// against `pqhkex serve`, checks the same from outside).
 #[test]
 fn tls12_hello_listing_a_hybrid_gets_tls12_on_a_classical_group() {
-    let configs = pqhkex::PqServerConfigs::new(
-        rustls::crypto::ring::default_provider(),
-        Policy::PreferPostQuantum,
-        |b| {
-            b.with_no_client_auth()
-                .with_single_cert(vec![cert().0.clone()], cert().1.clone_key())
-        },
-    )
-    .unwrap();
+    let configs = pq_configs(Policy::PreferPostQuantum);
     let tls12_hello = |groups: &[u16]| {
         let mut client = client_conn(client_config(ring_with(vec![
             pq::X25519MLKEM768,

@@ -126,11 +126,11 @@ pub enum Chooser {
 }
 
 fn builder(
-    groups: &[&'static Group],
+    kx_groups: Vec<&'static dyn rustls::crypto::SupportedKxGroup>,
     versions: &[&'static SupportedProtocolVersion],
 ) -> Result<rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier>, rustls::Error> {
     let mut provider = rustls::crypto::ring::default_provider();
-    provider.kx_groups = groups.iter().map(|g| pqhkex::rustls::kx_group(g)).collect();
+    provider.kx_groups = kx_groups;
     ServerConfig::builder_with_provider(Arc::new(provider)).with_protocol_versions(versions)
 }
 
@@ -194,20 +194,18 @@ impl Chooser {
                     .filter_map(|c| pqhkex::rustls::tls12_only(c))
                     .collect()
             };
-            let mut provider = rustls::crypto::ring::default_provider();
-            provider.kx_groups = std::iter::once(pqhkex::rustls::kx_group(g))
-                .chain(tls12.iter().copied())
-                .collect();
             let v = if g.tls12_allowed() || !tls12.is_empty() {
                 versions
             } else {
                 TLS13
             };
-            let b = ServerConfig::builder_with_provider(Arc::new(provider))
-                .with_protocol_versions(v)?;
-            preferred.push((*g, Arc::new(finish(b)?)));
+            let kx = std::iter::once(pqhkex::rustls::kx_group(g))
+                .chain(tls12)
+                .collect();
+            preferred.push((*g, Arc::new(finish(builder(kx, v)?)?)));
         }
-        let fallback = Arc::new(finish(builder(&usable, versions)?)?);
+        let all = usable.iter().map(|g| pqhkex::rustls::kx_group(g)).collect();
+        let fallback = Arc::new(finish(builder(all, versions)?)?);
         Ok(Chooser::Ordered {
             preferred,
             fallback,
