@@ -8,21 +8,21 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 echo "features: none"
-cargo clippy -q -p pqhkex --lib --no-default-features -- -D warnings
+cargo clippy --locked -q -p pqhkex --lib --no-default-features -- -D warnings
 features=$(sed -n '/^\[features\]/,/^\[/p' Cargo.toml | sed -n 's/^\([a-z0-9-]*\) = \[.*/\1/p' | grep -v '^default$')
 [ -n "$features" ] || { echo "no features found in Cargo.toml"; exit 1; }
 for f in $features; do
     echo "features: $f alone"
-    cargo clippy -q -p pqhkex --lib --no-default-features --features "$f" -- -D warnings
+    cargo clippy --locked -q -p pqhkex --lib --no-default-features --features "$f" -- -D warnings
 done
 
 echo "pqhkex-inventory: no features, then legacy-kyber"
-cargo clippy -q -p pqhkex-inventory --lib -- -D warnings
-cargo clippy -q -p pqhkex-inventory --lib --features legacy-kyber -- -D warnings
+cargo clippy --locked -q -p pqhkex-inventory --lib -- -D warnings
+cargo clippy --locked -q -p pqhkex-inventory --lib --features legacy-kyber -- -D warnings
 
 echo "pqhkex-cli: without its default quic feature"
-cargo clippy -q -p pqhkex-cli --no-default-features -- -D warnings
+cargo clippy --locked -q -p pqhkex-cli --no-default-features -- -D warnings
 
 echo "consumer crate: rustls + hyper-rustls at their defaults, pqhkex and pqhkex-inventory at theirs"
 # Its own workspace and lock file; the shared target directory keeps aws-lc built once.
-cargo run -q --manifest-path tests/consumer-defaults/Cargo.toml
+cargo run --locked -q --manifest-path tests/consumer-defaults/Cargo.toml

@@ -4,4 +4,4 @@
 # (a real handshake still completes quickly, stalled ones are shed, memory stays flat).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo test -p pqhkex-cli --test hostile_slow -- --ignored --test-threads=1
+cargo test --locked -p pqhkex-cli --test hostile_slow -- --ignored --test-threads=1

@@ -18,6 +18,9 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="$PWD/fuzz/target"
 
 cd fuzz
+# cargo-fuzz has no --locked: check fuzz/Cargo.lock first, so that a stale lock file fails
+# here instead of being rewritten by `cargo fuzz build`.
+cargo metadata --locked --format-version 1 >/dev/null
 targets=$(cargo fuzz list)
 cargo fuzz build --sanitizer none
 work=$(mktemp -d)

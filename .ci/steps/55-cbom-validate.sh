@@ -23,7 +23,7 @@ if ! "$venv/bin/python" -c 'import cyclonedx.validation.json, jsonschema' 2>/dev
     "$venv/bin/pip" install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]>=11,<12'
 fi
 
-cargo build -q -p pqhkex-cli
+cargo build --locked -q -p pqhkex-cli
 bin="$target_dir/debug/pqhkex"
 
 start_server() { # $1: name, rest: serve options; prints the port
@@ -63,9 +63,22 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
+# OpenSSL 3.6 servers (inventory/examples/surface_peers.rs): RSA + ML-DSA-65 certificates,
+# TLS 1.2 with RSA key transport only, ML-DSA-65 only: certificate assets in the CBOM.
+cargo build -q --locked -p pqhkex-inventory --example surface_peers
+"$target_dir/debug/examples/surface_peers" >"$work/peers.txt" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+    [ "$(grep -c 'server: ' "$work/peers.txt")" -ge 3 ] && break
+    sleep 0.1
+done
+peer() { sed -n "s/^$1[^:]*: //p" "$work/peers.txt"; }
+dual=$(peer 'RSA + ML-DSA-65'); rsa_kx=$(peer 'TLS 1.2 RSA'); ml_dsa=$(peer 'ML-DSA-65 server')
+
 rc=0
 "$bin" scan "localhost:$pq_port" "127.0.0.1:$classical_port" "127.0.0.1:$dead_port" \
-    "ssh://127.0.0.1:$ssh_port" --cbom "$work/cbom.json" --timeout 5 >"$work/scan.txt" || rc=$?
+    "ssh://127.0.0.1:$ssh_port" "$dual" "$rsa_kx" "$ml_dsa" \
+    --cbom "$work/cbom.json" --timeout 5 >"$work/scan.txt" || rc=$?
 cat "$work/scan.txt"
 [ "$rc" -eq 3 ] || { echo "scan exited $rc, expected 3 (one unreachable target)"; exit 1; }
 
@@ -97,7 +110,22 @@ levels = {c["name"]: c["cryptoProperties"].get("algorithmProperties", {}).get("n
 assert levels["X25519MLKEM768"] == 3 and levels["SecP384r1MLKEM1024"] == 5, levels
 assert levels["MLKEM512"] == 1 and levels["x25519"] == 0, levels
 protocols = [c for c in bom["components"] if c["cryptoProperties"]["assetType"] == "protocol"]
-assert len(protocols) == 3 and len(bom["services"]) == 4, (protocols, bom["services"])
+assert len(protocols) == 6 and len(bom["services"]) == 7, (protocols, bom["services"])
+# Certificates (schema v3 scans): assets with certificateProperties linked from the
+# endpoint's protocol, public keys and algorithms with their quantum levels.
+certs = {c["name"]: c for c in bom["components"] if c["cryptoProperties"]["assetType"] == "certificate"}
+assert {"CN=dual.example", "CN=legacy.example", "CN=mldsa.example"} <= set(certs), sorted(certs)
+ml = certs["CN=mldsa.example"]["cryptoProperties"]["certificateProperties"]
+assert ml["signatureAlgorithmRef"] == "crypto/signature-algorithm/ML-DSA-65", ml
+assert levels["ML-DSA-65"] == 3 and levels["RSA-2048"] == 0, levels
+assert levels["sha256WithRSAEncryption"] == 0, levels
+keys = {c["bom-ref"]: c for c in bom["components"] if c["cryptoProperties"]["assetType"] == "related-crypto-material"}
+assert keys[ml["subjectPublicKeyRef"]]["cryptoProperties"]["relatedCryptoMaterialProperties"]["algorithmRef"] \
+    == "crypto/public-key-algorithm/ML-DSA-65", keys
+legacy = [p for p in protocols if "legacy.example" in json.dumps(p["cryptoProperties"]["protocolProperties"]["cryptoRefArray"])]
+assert len(legacy) == 1, protocols
+suites = [s["name"] for s in legacy[0]["cryptoProperties"]["protocolProperties"]["cipherSuites"]]
+assert suites == ["TLS_RSA_WITH_AES_128_GCM_SHA256"], suites
 ssh = [p for p in protocols if p["cryptoProperties"]["protocolProperties"]["type"] == "ssh"]
 assert len(ssh) == 1, protocols
 ssh_refs = ssh[0]["cryptoProperties"]["protocolProperties"]["cryptoRefArray"]

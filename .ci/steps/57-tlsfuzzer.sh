@@ -22,7 +22,7 @@ command -v openssl >/dev/null || {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq --no-install-recommends openssl
 }
-cargo build -q -p pqhkex-cli --bin pqhkex
+cargo build --locked -q -p pqhkex-cli --bin pqhkex
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }

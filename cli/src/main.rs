@@ -269,6 +269,12 @@ struct ScanArgs {
     /// bytes, to find servers and middleboxes that only read it in one piece).
     #[arg(long)]
     no_split_check: bool,
+    /// Probe the key exchange only: skip the rest of the endpoint's surface (TLS 1.2,
+    /// 1.1 and 1.0 with their key exchanges and RSA key transport, the server's group
+    /// preference, ML-DSA authentication when asked: about a dozen more short
+    /// connections per target). The certificate chain is still reported.
+    #[arg(long)]
+    key_exchange_only: bool,
     /// Restrict the per-group probes to these groups (default: every group).
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,

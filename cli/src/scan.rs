@@ -14,11 +14,11 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
 
 use pqhkex_inventory::{
-    cbom, probe, ssh, Class, Failure, Flow, Probe, ProbeResult, ScanReport, Scanner, Support,
-    Target, TargetResult,
+    cbom, legacy, probe, ssh, Answer, Class, Failure, Flow, Probe, ProbeResult, ScanReport,
+    Scanner, Support, Target, TargetResult,
 };
 
-use crate::term::text;
+use crate::term::{message, text};
 use crate::ScanArgs;
 
 /// The targets of the command line, then of `--targets-file` (one per line, `#`
@@ -204,7 +204,128 @@ fn print_target(out: &mut impl Write, r: &TargetResult) {
             }
         );
     }
+    print_surface(out, r);
     let _ = writeln!(out);
+}
+
+/// The rest of the endpoint's quantum-vulnerable surface: posture and preference, the
+/// certificate chain, authentication, TLS 1.2 and older, and the migration plan.
+fn print_surface(out: &mut impl Write, r: &TargetResult) {
+    if let Some(posture) = r.pq_posture {
+        let pref = r
+            .preference
+            .as_ref()
+            .map(|p| {
+                format!(
+                    " (picks X25519MLKEM768 over a client's x25519-first offer: {}; asks for it by HelloRetryRequest: {})",
+                    p.prefers_post_quantum, p.upgrades_by_hrr
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(out, "  post-quantum posture: {posture}{pref}");
+    }
+    if !r.certificate_chain.is_empty() {
+        let _ = writeln!(out, "  certificate chain (as served):");
+        for (i, c) in r.certificate_chain.iter().enumerate() {
+            let vulnerable = match c.quantum_vulnerable {
+                Answer::Yes => "quantum-vulnerable",
+                Answer::No => "post-quantum",
+                Answer::Undetermined => "undetermined",
+            };
+            match &c.parse_error {
+                Some(e) => {
+                    let _ = writeln!(out, "    {i}: unparsable ({})", text(e));
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "    {i}: {}  key {}  signed {}  {vulnerable}  {} .. {}",
+                        text(c.subject.as_deref().unwrap_or("?")),
+                        text(&c.public_key.label()),
+                        text(&c.signature_algorithm.name),
+                        c.not_before.as_deref().unwrap_or("?"),
+                        c.not_after.as_deref().unwrap_or("?"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(a) = &r.authentication {
+        let _ = writeln!(
+            out,
+            "  authentication: {} (handshake signature {}, leaf key {}); ML-DSA when asked: {}",
+            a.class,
+            a.signature_scheme.as_deref().unwrap_or("none seen"),
+            text(a.leaf_key.as_deref().unwrap_or("?")),
+            a.ml_dsa_when_asked,
+        );
+    }
+    if let Some(l) = &r.legacy {
+        let v = |x: legacy::VersionResult| match x {
+            legacy::VersionResult::Accepted => "accepted",
+            legacy::VersionResult::Refused => "refused",
+            _ => "undetermined",
+        };
+        let _ = writeln!(
+            out,
+            "  TLS 1.2 {}, TLS 1.1 {}, TLS 1.0 {}; RSA key transport: {}{}",
+            v(l.tls12),
+            v(l.tls11),
+            v(l.tls10),
+            l.rsa_key_transport,
+            if l.rsa_key_transport_suites.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", l.rsa_key_transport_suites.join(", "))
+            }
+        );
+        for k in &l.key_exchanges {
+            let kind = match k.kind {
+                legacy::KxKind::Rsa => "RSA key transport",
+                legacy::KxKind::Ecdhe => "ECDHE",
+                legacy::KxKind::Dhe => "DHE",
+            };
+            let result = match k.result {
+                legacy::KxResult::Accepted => "accepted",
+                legacy::KxResult::Refused => "refused",
+                legacy::KxResult::NotApplicable => "not applicable",
+                _ => "undetermined",
+            };
+            let mut extra = Vec::new();
+            if !k.curves.is_empty() {
+                extra.push(k.curves.join(", "));
+            }
+            if let Some(b) = k.dh_bits {
+                extra.push(format!("{b}-bit group"));
+            }
+            let _ = writeln!(
+                out,
+                "    {kind}: {result}{}",
+                if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", extra.join("; "))
+                }
+            );
+        }
+    }
+    if let Some(plan) = &r.migration {
+        if plan.is_empty() {
+            let _ = writeln!(out, "  migration: nothing to do");
+        } else {
+            let _ = writeln!(out, "  migration plan:");
+            for (i, s) in plan.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "    {}. [{}] {}: {}",
+                    i + 1,
+                    s.urgency,
+                    message(&s.action),
+                    message(&s.reason)
+                );
+            }
+        }
+    }
 }
 
 /// ", handshake did not complete: …" for an accepted group whose handshake failed later.
@@ -247,6 +368,7 @@ fn probe_text(p: &Probe) -> String {
         ProbeResult::Error => format!("error: {detail}"),
         ProbeResult::Undetermined => format!("undetermined: {detail}"),
         ProbeResult::NotTested => format!("not tested: {detail}"),
+        ProbeResult::NotApplicable => format!("not applicable: {detail}"),
         _ => format!("{:?}: {detail}", p.result),
     }
 }
@@ -408,6 +530,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         .groups(&probe_groups)
         .hello_retry_probes(args.hrr)
         .client_hello_split_checks(!args.no_split_check)
+        .surface_probes(!args.key_exchange_only)
         .timeout(timeout)
         .target_timeout(Some(target_timeout))
         .concurrency(usize::from(args.concurrency));

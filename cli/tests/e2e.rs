@@ -556,14 +556,14 @@ fn usage_errors() {
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
-/// `scan --json` output follows the published schema (schema/scan-v2.schema.json), for
+/// `scan --json` output follows the published schema (schema/scan-v3.schema.json), for
 /// every shape a target can take here (post-quantum only with `--hrr` probes, classical,
 /// unreachable), and the validator refuses documents that break it.
 #[test]
 fn scan_json_matches_the_published_schema() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../schema/scan-v2.schema.json"
+        "/../schema/scan-v3.schema.json"
     ))
     .unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();

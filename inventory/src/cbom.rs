@@ -30,8 +30,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use pqhkex::{Algorithm, Group, Kind};
 use serde_json::{json, Value};
 
-use crate::ssh::{HostKeyAlg, KexKind, KexMethod, SshReport};
-use crate::{Failure, GroupKind, Status, TargetResult};
+use crate::cert::{AlgorithmFamily, CertificateEntry, PublicKeyInfo, SignatureAlgorithmInfo};
+use crate::ssh::{HostKeyAlg, HostKeyFamily, HostKeyInfo, KexKind, KexMethod, SshReport};
+use crate::{Answer, Failure, GroupKind, Status, TargetResult};
 
 /// The facts CycloneDX asks for about one component algorithm.
 struct AlgorithmFacts {
@@ -111,33 +112,85 @@ fn ssh_host_key_ref(name: &str) -> String {
     format!("crypto/ssh-host-key/{name}")
 }
 
-/// Classical security in bits of an SSH key-exchange or host-key algorithm name, where
-/// it is fixed by the name (RFC 8731, RFC 5656, RFC 8709, RFC 10042; for the MODP groups
-/// of RFC 3526/8268, the usual estimates after NIST SP 800-57 Part 1 Table 2: 2048 bits
-/// 112, 3072 128, and interpolated above); `None` where it depends on a key size the
-/// name does not give (RSA, group exchange).
+/// Classical security in bits of an SSH key-exchange method name, where the name fixes
+/// it (RFC 8731, RFC 5656, RFC 9941, RFC 10042; for the MODP groups of RFC 3526/8268, the
+/// usual estimates after NIST SP 800-57 Part 1 Table 2: 2048 bits 112, 3072 128, and
+/// interpolated above); `None` where it depends on a group the name does not give
+/// (group exchange). A hybrid's is its classical half's, as for the TLS groups: what
+/// the hedge still guarantees if the post-quantum half falls (its own strength is in
+/// `nistQuantumSecurityLevel`).
 fn ssh_classical_bits(name: &str) -> Option<u32> {
     let n = name.split('@').next().unwrap_or(name);
     Some(match n {
-        "mlkem1024nistp384-sha384" | "ecdh-sha2-nistp521" | "ecdsa-sha2-nistp521" => 256,
-        "mlkem768x25519-sha256"
-        | "mlkem768nistp256-sha256"
-        | "ecdh-sha2-nistp384"
-        | "ecdsa-sha2-nistp384"
-        | "diffie-hellman-group18-sha512" => 192,
+        "ecdh-sha2-nistp521" => 256,
+        "curve448-sha512" => 224,
+        "mlkem1024nistp384-sha384" | "ecdh-sha2-nistp384" | "diffie-hellman-group18-sha512" => 192,
         "diffie-hellman-group17-sha512" => 176,
         "diffie-hellman-group16-sha512" => 152,
-        "diffie-hellman-group15-sha512" => 128,
-        "curve25519-sha256"
+        "mlkem768x25519-sha256"
+        | "mlkem768nistp256-sha256"
         | "sntrup761x25519-sha512"
+        | "curve25519-sha256"
         | "ecdh-sha2-nistp256"
-        | "ssh-ed25519"
-        | "ecdsa-sha2-nistp256"
-        | "sk-ssh-ed25519"
-        | "sk-ecdsa-sha2-nistp256" => 128,
-        "curve448-sha512" | "ssh-ed448" => 224,
+        | "diffie-hellman-group15-sha512" => 128,
         "diffie-hellman-group14-sha256" | "diffie-hellman-group14-sha1" => 112,
         "diffie-hellman-group1-sha1" => 80,
+        _ => return None,
+    })
+}
+
+/// Classical security in bits of an SSH host key: of its curve (RFC 5656, RFC 8709), or
+/// of an RSA or DSA modulus of `bits` (NIST SP 800-57 Part 1 Table 2: 1024 bits 80, 2048
+/// 112, 3072 128, 7680 192, 15360 256); a post-quantum signature's from its NIST category
+/// (categories 1-2 128, 3-4 192, 5 256); a composite's is its classical part's (as for a
+/// hybrid key exchange). `None` where neither the name nor the key gives a size.
+fn ssh_host_key_classical_bits(
+    family: HostKeyFamily,
+    curve: Option<&str>,
+    bits: Option<u32>,
+    nist_category: Option<u8>,
+) -> Option<u32> {
+    let of_curve = |c: Option<&str>| match c? {
+        "nistp256" | "ed25519" => Some(128),
+        "nistp384" => Some(192),
+        "ed448" => Some(224),
+        "nistp521" => Some(256),
+        _ => None,
+    };
+    match family {
+        HostKeyFamily::Ecdsa | HostKeyFamily::EdDsa | HostKeyFamily::Composite => of_curve(curve),
+        HostKeyFamily::Rsa | HostKeyFamily::Dsa => {
+            let b = bits?;
+            [
+                (15360, 256),
+                (7680, 192),
+                (3072, 128),
+                (2048, 112),
+                (1024, 80),
+            ]
+            .iter()
+            .find(|(modulus, _)| b >= *modulus)
+            .map(|(_, level)| *level)
+        }
+        HostKeyFamily::PostQuantum => match nist_category? {
+            1 | 2 => Some(128),
+            3 | 4 => Some(192),
+            5 => Some(256),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// CycloneDX's name of an SSH curve (the names of https://neuromancer.sk/std/, as the
+/// TLS assets use).
+fn ssh_cyclonedx_curve(curve: &str) -> Option<&'static str> {
+    Some(match curve {
+        "nistp256" => "secp256r1",
+        "nistp384" => "secp384r1",
+        "nistp521" => "secp521r1",
+        "ed25519" => "Ed25519",
+        "ed448" => "Ed448",
         _ => return None,
     })
 }
@@ -177,7 +230,10 @@ fn ssh_kex_component(m: &KexMethod) -> Option<Value> {
     }))
 }
 
-/// An SSH host-key algorithm as a `cryptographic-asset`.
+/// An SSH host-key algorithm as a `cryptographic-asset`: its curve, classical level,
+/// NIST quantum level (0 for a quantum-vulnerable one; the category of a post-quantum or
+/// composite one, where NIST defines one; none for an unknown name) and post-quantum
+/// parameter set, and as properties its family, quantum vulnerability and key size.
 fn ssh_host_key_component(h: &HostKeyAlg) -> Value {
     let mut props = json!({
         "primitive": "signature",
@@ -185,27 +241,142 @@ fn ssh_host_key_component(h: &HostKeyAlg) -> Value {
         "implementationPlatform": "unknown",
         "cryptoFunctions": ["sign", "verify"],
     });
-    if let Some(bits) = ssh_classical_bits(&h.name) {
+    if let Some(curve) = h.curve.as_deref().and_then(ssh_cyclonedx_curve) {
+        props["curve"] = json!(curve);
+    }
+    // CycloneDX: "65" of ML-DSA-65, "SHA2-128s" of SLH-DSA-SHA2-128s; an RSA key length.
+    let parameter_set = match (&h.parameter_set, h.family) {
+        (Some(set), _) => Some(
+            [
+                "ML-DSA-",
+                "SLH-DSA-",
+                "SPHINCS+-",
+                "Falcon-",
+                "FN-DSA-",
+                "Dilithium",
+            ]
+            .iter()
+            .find_map(|p| set.strip_prefix(p))
+            .unwrap_or(set)
+            .to_owned(),
+        ),
+        (None, HostKeyFamily::Rsa) => h.bits.map(|b| b.to_string()),
+        _ => None,
+    };
+    if let Some(set) = parameter_set.filter(|s| !s.is_empty()) {
+        props["parameterSetIdentifier"] = json!(set);
+    }
+    if let Some(bits) =
+        ssh_host_key_classical_bits(h.family, h.curve.as_deref(), h.bits, h.nist_category)
+    {
         props["classicalSecurityLevel"] = json!(bits);
     }
-    if !h.post_quantum {
-        props["nistQuantumSecurityLevel"] = json!(0);
+    match (h.quantum_vulnerable, h.nist_category) {
+        (crate::Answer::Yes, _) => props["nistQuantumSecurityLevel"] = json!(0),
+        (crate::Answer::No, Some(c)) => props["nistQuantumSecurityLevel"] = json!(c),
+        _ => {}
+    }
+    let mut crypto = json!({ "assetType": "algorithm", "algorithmProperties": props });
+    // FIPS 204 (NIST CSOR id-ml-dsa-*) and RFC 8410 (id-Ed25519, id-Ed448); not for a
+    // security key, whose signature covers FIDO data rather than the message alone.
+    let oid = match (h.family, h.parameter_set.as_deref(), h.curve.as_deref()) {
+        _ if h.security_key => None,
+        (HostKeyFamily::PostQuantum, Some("ML-DSA-44"), _) => Some("2.16.840.1.101.3.4.3.17"),
+        (HostKeyFamily::PostQuantum, Some("ML-DSA-65"), _) => Some("2.16.840.1.101.3.4.3.18"),
+        (HostKeyFamily::PostQuantum, Some("ML-DSA-87"), _) => Some("2.16.840.1.101.3.4.3.19"),
+        (HostKeyFamily::EdDsa, _, Some("ed25519")) => Some("1.3.101.112"),
+        (HostKeyFamily::EdDsa, _, Some("ed448")) => Some("1.3.101.113"),
+        _ => None,
+    };
+    if let Some(oid) = oid {
+        crypto["oid"] = json!(oid);
+    }
+    let kind = match h.family {
+        HostKeyFamily::PostQuantum => "post-quantum",
+        HostKeyFamily::Composite => "composite: post-quantum and classical",
+        HostKeyFamily::Unknown => "unknown to pqhkex, quantum safety undetermined",
+        _ => "classical, not quantum-safe",
+    };
+    let mut properties = vec![
+        prop("quantum-safe", h.post_quantum),
+        prop("family", h.family),
+        prop("quantum-vulnerable", h.quantum_vulnerable),
+    ];
+    if let Some(bits) = h.bits {
+        properties.push(prop("key-bits", bits));
+    }
+    if let Some(set) = &h.parameter_set {
+        properties.push(prop("parameter-set", set));
+    }
+    if h.certificate {
+        properties.push(prop("certificate", true));
+    }
+    if h.security_key {
+        properties.push(prop("security-key", true));
     }
     json!({
         "type": "cryptographic-asset",
         "bom-ref": ssh_host_key_ref(&h.name),
         "name": h.name,
         "description": format!(
-            "SSH host-key signature {} ({}: the authentication half of the migration)",
+            "SSH host-key signature {} ({kind}: the authentication half of the migration)",
             h.name,
-            if h.post_quantum { "post-quantum" } else { "classical, not quantum-safe" }
         ),
-        "cryptoProperties": { "assetType": "algorithm", "algorithmProperties": props },
-        "properties": [prop("quantum-safe", h.post_quantum)],
+        "cryptoProperties": crypto,
+        "properties": properties,
     })
 }
 
-/// The SSH `protocol` asset of one endpoint and the references it depends on.
+/// The host key an SSH endpoint presented, as a `related-crypto-material` public key
+/// (its size in bits, its SHA-256 fingerprint as `id`), nested in the endpoint's
+/// protocol asset; `algorithmRef` names the host-key algorithm asset when the endpoint
+/// lists that algorithm.
+fn ssh_presented_key_component(
+    key: &str,
+    r: &TargetResult,
+    s: &SshReport,
+    k: &HostKeyInfo,
+) -> Value {
+    let mut material = json!({ "type": "public-key", "id": k.fingerprint });
+    if s.host_key_algorithms.iter().any(|h| h.name == k.algorithm) {
+        material["algorithmRef"] = json!(ssh_host_key_ref(&k.algorithm));
+    }
+    if let Some(bits) = k.bits {
+        material["size"] = json!(bits);
+    }
+    let mut properties = vec![
+        prop("host-key-algorithm", &k.algorithm),
+        prop("family", k.family),
+        prop("quantum-vulnerable", k.quantum_vulnerable),
+        prop("key-exchange", &k.key_exchange),
+        prop("signature-verified", k.signature_verified),
+    ];
+    if let Some(t) = &k.key_type {
+        properties.push(prop("key-type", t));
+    }
+    if let Some(c) = &k.curve {
+        properties.push(prop("curve", c));
+    }
+    json!({
+        "type": "cryptographic-asset",
+        "bom-ref": format!("crypto/ssh-host-public-key@{key}"),
+        "name": format!("SSH host key of {}", r.target),
+        "description": format!(
+            "The {} host key {} presented ({})",
+            k.key_type.as_deref().unwrap_or(&k.algorithm),
+            r.target,
+            k.fingerprint
+        ),
+        "cryptoProperties": {
+            "assetType": "related-crypto-material",
+            "relatedCryptoMaterialProperties": material,
+        },
+        "properties": properties,
+    })
+}
+
+/// The SSH `protocol` asset of one endpoint and the references it depends on; the host
+/// key it presented is nested in it (see [`ssh_presented_key_component`]).
 fn ssh_protocol_component(r: &TargetResult, key: &str, s: &SshReport) -> (Value, Vec<String>) {
     let refs: Vec<String> = s
         .kex_algorithms
@@ -239,7 +410,13 @@ fn ssh_protocol_component(r: &TargetResult, key: &str, s: &SshReport) -> (Value,
     if let Some(c) = &s.openssh10_client_choice {
         props.push(prop("openssh10-client-choice", c));
     }
-    let component = json!({
+    if let Some(k) = &s.host_key {
+        props.push(prop("host-key-sha256", &k.fingerprint));
+        if let Some(bits) = k.bits {
+            props.push(prop("host-key-bits", bits));
+        }
+    }
+    let mut component = json!({
         "type": "cryptographic-asset",
         "bom-ref": ssh_protocol_ref(key),
         "name": format!("SSH at {}", r.target),
@@ -249,6 +426,9 @@ fn ssh_protocol_component(r: &TargetResult, key: &str, s: &SshReport) -> (Value,
         },
         "properties": props,
     });
+    if let Some(k) = &s.host_key {
+        component["components"] = json!([ssh_presented_key_component(key, r, s, k)]);
+    }
     (component, refs)
 }
 
@@ -294,19 +474,43 @@ fn algorithm_component(a: Algorithm) -> Value {
     })
 }
 
+/// The `classicalSecurityLevel` of a TLS group, in bits.
+///
+/// For a hybrid this is the level of its classical (ECDH) component: 128 for
+/// X25519MLKEM768 and SecP256r1MLKEM768, 192 for SecP384r1MLKEM1024. A hybrid exists
+/// as a hedge against the new KEM falling to classical cryptanalysis
+/// (draft-ietf-tls-hybrid-design §1.2: secure as long as one component is); what it
+/// still guarantees in that case is the ECDH half's strength, and ML-KEM's own
+/// strength is already given by `nistQuantumSecurityLevel`. Counting ML-KEM-768's
+/// category-3 strength here (192, what version 2 of this CBOM said) would claim more
+/// than the hedge delivers. A pure ML-KEM group has no such hedge: its level is the
+/// KEM's (NIST categories 1/3/5 are at least as hard to break as AES-128/192/256 key
+/// search). Classical groups: the curve's.
+fn classical_security_level(g: &Group) -> u32 {
+    let classical: Vec<u32> = g
+        .components
+        .iter()
+        .filter(|a| !a.is_post_quantum())
+        .map(|a| facts(*a).classical_bits)
+        .collect();
+    match classical.iter().min() {
+        Some(bits) => *bits,
+        None => g
+            .components
+            .iter()
+            .map(|a| facts(*a).classical_bits)
+            .min()
+            .unwrap_or(0),
+    }
+}
+
 fn group_component(g: &Group) -> Value {
     let (primitive, functions): (&str, &[&str]) = match g.kind() {
         Kind::Hybrid => ("combiner", &["keygen", "encapsulate", "decapsulate"]),
         Kind::PostQuantum => ("kem", &["keygen", "encapsulate", "decapsulate"]),
         _ => ("key-agree", &["keygen", "keyderive"]),
     };
-    // A hybrid is at least as strong as its stronger component, classically.
-    let classical_bits = g
-        .components
-        .iter()
-        .map(|a| facts(*a).classical_bits)
-        .max()
-        .unwrap_or(0);
+    let classical_bits = classical_security_level(g);
     json!({
         "type": "cryptographic-asset",
         "bom-ref": group_ref(g),
@@ -344,9 +548,16 @@ fn protocol_component(r: &TargetResult, key: &str, groups: &[&'static Group]) ->
     let version = default
         .and_then(|d| d.protocol_version())
         .or_else(|| r.groups.iter().find_map(|p| p.probe.protocol_version()));
+    let mut refs: Vec<String> = groups.iter().map(|g| group_ref(g)).collect();
+    for c in &r.certificate_chain {
+        let cr = certificate_ref(c);
+        if !refs.contains(&cr) {
+            refs.push(cr);
+        }
+    }
     let mut protocol = json!({
         "type": "tls",
-        "cryptoRefArray": groups.iter().map(|g| group_ref(g)).collect::<Vec<_>>(),
+        "cryptoRefArray": refs,
     });
     if let Some(v) = version {
         protocol["version"] = json!(match v {
@@ -355,13 +566,35 @@ fn protocol_component(r: &TargetResult, key: &str, groups: &[&'static Group]) ->
             other => format!("{other:?}"),
         });
     }
+    let mut suites: Vec<Value> = Vec::new();
     if let Some(suite) = default.and_then(|d| d.cipher_suite_id()) {
         let [hi, lo] = u16::from(suite).to_be_bytes();
-        protocol["cipherSuites"] = json!([{
+        suites.push(json!({
             "name": crate::probe::suite_name(suite),
             "algorithms": default.and_then(|d| d.negotiated_group()).map(|g| vec![group_ref(g)]).unwrap_or_default(),
             "identifiers": [format!("0x{hi:02X}"), format!("0x{lo:02X}")],
-        }]);
+        }));
+    }
+    // The TLS 1.2 (and older) suites the raw probes saw the server choose.
+    if let Some(l) = &r.legacy {
+        let seen = l
+            .rsa_key_transport_suites
+            .iter()
+            .chain(l.key_exchanges.iter().flat_map(|k| k.suites.iter()));
+        for name in seen {
+            if suites.iter().any(|s| s["name"] == json!(name)) {
+                continue;
+            }
+            let mut suite = json!({ "name": name });
+            if let Some(s) = crate::hello::SUITES.iter().find(|s| s.name == name) {
+                let [hi, lo] = s.code.to_be_bytes();
+                suite["identifiers"] = json!([format!("0x{hi:02X}"), format!("0x{lo:02X}")]);
+            }
+            suites.push(suite);
+        }
+    }
+    if !suites.is_empty() {
+        protocol["cipherSuites"] = json!(suites);
     }
     let mut props = vec![
         prop("endpoint", &r.target),
@@ -370,6 +603,16 @@ fn protocol_component(r: &TargetResult, key: &str, groups: &[&'static Group]) ->
     ];
     if let Some(g) = default.and_then(|d| d.group.as_ref()) {
         props.push(prop("browser-offer-group", g));
+    }
+    if let Some(p) = r.pq_posture {
+        props.push(prop("pq-posture", p.as_str()));
+    }
+    if let Some(a) = &r.authentication {
+        props.push(prop("authentication", a.class.as_str()));
+        props.push(prop("ml-dsa-when-asked", a.ml_dsa_when_asked));
+    }
+    if let Some(l) = &r.legacy {
+        props.push(prop("rsa-key-transport", l.rsa_key_transport));
     }
     if let Some(split) = &r.client_hello_split {
         props.push(prop(
@@ -393,6 +636,199 @@ fn protocol_component(r: &TargetResult, key: &str, groups: &[&'static Group]) ->
         "cryptoProperties": { "assetType": "protocol", "protocolProperties": protocol },
         "properties": props,
     })
+}
+
+/// The reference of a served certificate: issuer and serial identify it (RFC 5280
+/// §4.1.2.2), wherever it is served.
+fn certificate_ref(c: &CertificateEntry) -> String {
+    format!(
+        "crypto/certificate/{}#{}",
+        c.issuer.as_deref().unwrap_or("unparsed"),
+        c.serial.as_deref().unwrap_or("unparsed")
+    )
+}
+
+fn public_key_ref(c: &CertificateEntry) -> String {
+    format!(
+        "crypto/public-key/{}",
+        &certificate_ref(c)["crypto/certificate/".len()..]
+    )
+}
+
+fn key_algorithm_ref(k: &PublicKeyInfo) -> String {
+    format!("crypto/public-key-algorithm/{}", k.label())
+}
+
+fn signature_algorithm_ref(s: &SignatureAlgorithmInfo) -> String {
+    format!("crypto/signature-algorithm/{}", s.name)
+}
+
+/// Classical security in bits of a certificate key, where it is known: RSA after NIST
+/// SP 800-57 Part 1 Table 2 (1024 bits: 80, 2048: 112, 3072: 128, 7680: 192, 15360:
+/// 256), the curve's for EC and EdDSA, the category's for ML-DSA and SLH-DSA.
+fn key_classical_bits(k: &PublicKeyInfo) -> Option<u32> {
+    match k.family {
+        AlgorithmFamily::Rsa | AlgorithmFamily::RsaPss | AlgorithmFamily::Dsa => {
+            let b = k.bits?;
+            Some(match b {
+                15360.. => 256,
+                7680.. => 192,
+                3072.. => 128,
+                2048.. => 112,
+                1024.. => 80,
+                _ => 0,
+            })
+        }
+        AlgorithmFamily::Ec => match k.curve.as_deref()? {
+            "P-256" | "secp256k1" | "brainpoolP256r1" => Some(128),
+            "P-384" | "brainpoolP384r1" => Some(192),
+            "P-521" | "brainpoolP512r1" => Some(256),
+            _ => None,
+        },
+        AlgorithmFamily::Eddsa => match k.algorithm.as_str() {
+            "Ed25519" => Some(128),
+            "Ed448" => Some(224),
+            _ => None,
+        },
+        AlgorithmFamily::MlDsa | AlgorithmFamily::SlhDsa | AlgorithmFamily::Composite => {
+            match k.nist_category? {
+                1 | 2 => Some(128),
+                3 | 4 => Some(192),
+                _ => Some(256),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// An algorithm asset for a certificate key or signature algorithm:
+/// `nistQuantumSecurityLevel` 0 for classical algorithms, the category for ML-DSA and
+/// SLH-DSA.
+fn signature_algorithm_component(
+    bom_ref: String,
+    name: String,
+    oid: &str,
+    quantum: Option<u8>,
+    vulnerable: Answer,
+    extra: &[(&str, Value)],
+    classical_bits: Option<u32>,
+) -> Value {
+    let mut props = json!({
+        "primitive": "signature",
+        "executionEnvironment": "unknown",
+        "implementationPlatform": "unknown",
+        "cryptoFunctions": ["sign", "verify"],
+        "nistQuantumSecurityLevel": quantum.unwrap_or(0),
+    });
+    for (k, v) in extra {
+        props[*k] = v.clone();
+    }
+    if let Some(bits) = classical_bits {
+        props["classicalSecurityLevel"] = json!(bits);
+    }
+    let mut crypto = json!({ "assetType": "algorithm", "algorithmProperties": props });
+    if oid
+        .split('.')
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        crypto["oid"] = json!(oid);
+    }
+    json!({
+        "type": "cryptographic-asset",
+        "bom-ref": bom_ref,
+        "name": name,
+        "cryptoProperties": crypto,
+        "properties": [prop("quantum-vulnerable", vulnerable)],
+    })
+}
+
+/// The components of one served certificate: the certificate, its public key, the
+/// key's algorithm and the signature algorithm, with their dependencies.
+fn certificate_components(c: &CertificateEntry) -> (Vec<Value>, Vec<Value>) {
+    let k = &c.public_key;
+    let sig = &c.signature_algorithm;
+    let mut key_extra: Vec<(&str, Value)> = Vec::new();
+    if let Some(curve) = &k.curve {
+        key_extra.push(("curve", json!(curve)));
+    }
+    if let Some(bits) = k.bits {
+        key_extra.push(("parameterSetIdentifier", json!(bits.to_string())));
+    } else if let Some(set) = k.algorithm.strip_prefix("ML-DSA-") {
+        key_extra.push(("parameterSetIdentifier", json!(set)));
+    }
+    let key_alg = signature_algorithm_component(
+        key_algorithm_ref(k),
+        k.label(),
+        &k.oid,
+        k.nist_category,
+        k.quantum_vulnerable,
+        &key_extra,
+        key_classical_bits(k),
+    );
+    let sig_classical = match sig.family {
+        AlgorithmFamily::MlDsa | AlgorithmFamily::SlhDsa => sig.nist_category.map(|c| match c {
+            1 | 2 => 128,
+            3 | 4 => 192,
+            _ => 256,
+        }),
+        _ => None,
+    };
+    let sig_alg = signature_algorithm_component(
+        signature_algorithm_ref(sig),
+        sig.name.clone(),
+        &sig.oid,
+        sig.nist_category,
+        sig.quantum_vulnerable,
+        &[],
+        sig_classical,
+    );
+    let mut material = json!({ "type": "public-key", "algorithmRef": key_algorithm_ref(k) });
+    if let Some(bits) = k.bits {
+        material["size"] = json!(bits);
+    }
+    let public_key = json!({
+        "type": "cryptographic-asset",
+        "bom-ref": public_key_ref(c),
+        "name": format!("{} public key of {}", k.label(), c.subject.as_deref().unwrap_or("an unparsed certificate")),
+        "cryptoProperties": { "assetType": "related-crypto-material", "relatedCryptoMaterialProperties": material },
+    });
+    let mut cert = json!({
+        "signatureAlgorithmRef": signature_algorithm_ref(sig),
+        "subjectPublicKeyRef": public_key_ref(c),
+        "certificateFormat": "X.509",
+    });
+    for (field, value) in [
+        ("subjectName", &c.subject),
+        ("issuerName", &c.issuer),
+        ("notValidBefore", &c.not_before),
+        ("notValidAfter", &c.not_after),
+    ] {
+        if let Some(v) = value {
+            cert[field] = json!(v);
+        }
+    }
+    let mut props = vec![
+        prop("quantum-vulnerable", c.quantum_vulnerable),
+        prop("der-bytes", c.der_len),
+    ];
+    if let Some(serial) = &c.serial {
+        props.push(prop("serial", serial));
+    }
+    if let Some(e) = &c.parse_error {
+        props.push(prop("parse-error", e));
+    }
+    let certificate = json!({
+        "type": "cryptographic-asset",
+        "bom-ref": certificate_ref(c),
+        "name": c.subject.clone().unwrap_or_else(|| "unparsed certificate".into()),
+        "cryptoProperties": { "assetType": "certificate", "certificateProperties": cert },
+        "properties": props,
+    });
+    let deps = vec![
+        json!({ "ref": certificate_ref(c), "dependsOn": [signature_algorithm_ref(sig), public_key_ref(c)] }),
+        json!({ "ref": public_key_ref(c), "dependsOn": [key_algorithm_ref(k)] }),
+    ];
+    (vec![certificate, public_key, key_alg, sig_alg], deps)
 }
 
 /// A version-4 UUID from the OS RNG (RFC 9562 §5.4).
@@ -519,6 +955,24 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
             }
         }
     }
+    // Served certificates, each once (by issuer and serial), with their keys and
+    // algorithms.
+    let mut cert_refs: Vec<String> = Vec::new();
+    for c in results.iter().flat_map(|r| r.certificate_chain.iter()) {
+        let (parts, deps) = certificate_components(c);
+        for part in parts {
+            let r = part["bom-ref"].as_str().unwrap_or_default().to_string();
+            if !cert_refs.contains(&r) {
+                cert_refs.push(r);
+                components.push(part);
+            }
+        }
+        for d in deps {
+            if !dependencies.iter().any(|x| x["ref"] == d["ref"]) {
+                dependencies.push(d);
+            }
+        }
+    }
     // References are per occurrence: a target listed twice is two endpoints of the
     // document (CycloneDX requires every bom-ref to be unique); the first occurrence
     // keeps the plain name, so that a rescan still replaces it in `merge`.
@@ -564,10 +1018,14 @@ pub fn build(results: &[TargetResult], timestamp: &str) -> Value {
             }));
         } else if reachable {
             components.push(protocol_component(r, key, groups));
-            dependencies.push(json!({
-                "ref": protocol_ref(key),
-                "dependsOn": groups.iter().map(|g| group_ref(g)).collect::<Vec<_>>(),
-            }));
+            let mut on: Vec<String> = groups.iter().map(|g| group_ref(g)).collect();
+            for c in &r.certificate_chain {
+                let cr = certificate_ref(c);
+                if !on.contains(&cr) {
+                    on.push(cr);
+                }
+            }
+            dependencies.push(json!({ "ref": protocol_ref(key), "dependsOn": on }));
             dependencies.push(json!({
                 "ref": service_ref(key),
                 "dependsOn": [protocol_ref(key)],
@@ -805,11 +1263,195 @@ mod tests {
         let g = group_component(&pqhkex::groups::X25519MLKEM768);
         let p = &g["cryptoProperties"]["algorithmProperties"];
         assert_eq!(p["nistQuantumSecurityLevel"], 3);
-        assert_eq!(p["classicalSecurityLevel"], 192);
+        // A hybrid's classical level is its ECDH half's (see classical_security_level).
+        assert_eq!(p["classicalSecurityLevel"], 128);
+        for (g, classical, quantum) in [
+            (&pqhkex::groups::SECP256R1MLKEM768, 128, 3),
+            (&pqhkex::groups::SECP384R1MLKEM1024, 192, 5),
+            (&pqhkex::groups::MLKEM768, 192, 3),
+            (&pqhkex::groups::MLKEM1024, 256, 5),
+            (&pqhkex::groups::SECP384R1, 192, 0),
+        ] {
+            let c = group_component(g);
+            let p = &c["cryptoProperties"]["algorithmProperties"];
+            assert_eq!(p["classicalSecurityLevel"], classical, "{}", g.name);
+            assert_eq!(p["nistQuantumSecurityLevel"], quantum, "{}", g.name);
+        }
         let c = group_component(&pqhkex::groups::SECP256R1);
         assert_eq!(
             c["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"],
             0
         );
+    }
+
+    #[test]
+    fn ssh_host_key_assets_carry_family_curve_and_levels() {
+        use crate::ssh::HostKeyAlg;
+        let q = Some;
+        // (name, nistQuantumSecurityLevel, classicalSecurityLevel, family)
+        for (name, quantum, classical, family) in [
+            ("ssh-ed25519", q(0), Some(128), "eddsa"),
+            ("ssh-ed448", q(0), Some(224), "eddsa"),
+            ("ecdsa-sha2-nistp256", q(0), Some(128), "ecdsa"),
+            ("ecdsa-sha2-nistp384", q(0), Some(192), "ecdsa"),
+            ("ecdsa-sha2-nistp521", q(0), Some(256), "ecdsa"),
+            ("sk-ssh-ed25519@openssh.com", q(0), Some(128), "eddsa"),
+            ("ssh-ed25519-cert-v01@openssh.com", q(0), Some(128), "eddsa"),
+            ("rsa-sha2-512", q(0), None, "rsa"),
+            ("rsa-sha2-256-cert-v01@openssh.com", q(0), None, "rsa"),
+            ("x509v3-rsa2048-sha256", q(0), Some(112), "rsa"),
+            ("ssh-dss", q(0), None, "dsa"),
+            ("ssh-mldsa-44", q(2), Some(128), "post-quantum"),
+            ("ssh-mldsa-65", q(3), Some(192), "post-quantum"),
+            ("ssh-mldsa-87", q(5), Some(256), "post-quantum"),
+            ("ssh-slh-dsa-sha2-128s", q(1), Some(128), "post-quantum"),
+            (
+                "ssh-mldsa44-ed25519@openssh.com",
+                q(2),
+                Some(128),
+                "composite",
+            ),
+            ("ssh-mldsa44-ed25519", q(2), Some(128), "composite"),
+            ("ssh-mldsa65-ed25519", q(3), Some(128), "composite"),
+            ("ssh-mldsa87-es384", q(5), Some(192), "composite"),
+            ("ssh-mldsa87-ed448", q(5), Some(224), "composite"),
+            ("ssh-xmss@openssh.com", None, None, "post-quantum"),
+            ("foo@example.com", None, None, "unknown"),
+        ] {
+            let c = ssh_host_key_component(&HostKeyAlg::describe(name));
+            let p = &c["cryptoProperties"]["algorithmProperties"];
+            assert_eq!(p["primitive"], "signature", "{name}");
+            assert_eq!(p["nistQuantumSecurityLevel"].as_u64(), quantum, "{name}");
+            assert_eq!(p["classicalSecurityLevel"].as_u64(), classical, "{name}");
+            let props: BTreeMap<&str, &str> = c["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+                .collect();
+            assert_eq!(props["pqhkex:family"], family, "{name}");
+            let vulnerable = match family {
+                "post-quantum" | "composite" => "no",
+                "unknown" => "undetermined",
+                _ => "yes",
+            };
+            assert_eq!(props["pqhkex:quantum-vulnerable"], vulnerable, "{name}");
+            assert_eq!(
+                props["pqhkex:quantum-safe"],
+                if vulnerable == "no" { "true" } else { "false" },
+                "{name}"
+            );
+        }
+        // (name, curve, parameterSetIdentifier)
+        for (name, curve, set) in [
+            ("ssh-ed25519", Some("Ed25519"), None),
+            ("ssh-ed448", Some("Ed448"), None),
+            ("ecdsa-sha2-nistp256", Some("secp256r1"), None),
+            (
+                "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+                Some("secp384r1"),
+                None,
+            ),
+            ("ecdsa-sha2-nistp521", Some("secp521r1"), None),
+            ("rsa-sha2-512", None, None),
+            ("x509v3-rsa2048-sha256", None, Some("2048")),
+            ("ssh-mldsa-44", None, Some("44")),
+            ("ssh-mldsa-87", None, Some("87")),
+            ("ssh-slh-dsa-sha2-128s", None, Some("SHA2-128s")),
+            (
+                "ssh-mldsa44-ed25519@openssh.com",
+                Some("Ed25519"),
+                Some("44"),
+            ),
+            ("ssh-mldsa87-es384", Some("secp384r1"), Some("87")),
+            ("ssh-xmss@openssh.com", None, Some("XMSS")),
+            ("foo@example.com", None, None),
+        ] {
+            let c = ssh_host_key_component(&HostKeyAlg::describe(name));
+            let p = &c["cryptoProperties"]["algorithmProperties"];
+            assert_eq!(p["curve"].as_str(), curve, "{name}");
+            assert_eq!(p["parameterSetIdentifier"].as_str(), set, "{name}");
+        }
+        let ml = ssh_host_key_component(&HostKeyAlg::describe("ssh-mldsa-65"));
+        assert_eq!(ml["cryptoProperties"]["oid"], "2.16.840.1.101.3.4.3.18");
+        let ed = ssh_host_key_component(&HostKeyAlg::describe("ssh-ed25519"));
+        assert_eq!(ed["cryptoProperties"]["oid"], "1.3.101.112");
+        let sk = ssh_host_key_component(&HostKeyAlg::describe("sk-ssh-ed25519@openssh.com"));
+        assert!(sk["cryptoProperties"].get("oid").is_none());
+    }
+
+    #[test]
+    fn ssh_kex_assets_for_every_post_quantum_name() {
+        // (name, nistQuantumSecurityLevel, classicalSecurityLevel): a hybrid's classical
+        // level is its classical half's.
+        for (name, quantum, classical) in [
+            ("mlkem768x25519-sha256", Some(3), 128),
+            ("mlkem768nistp256-sha256", Some(3), 128),
+            ("mlkem1024nistp384-sha384", Some(5), 192),
+            ("sntrup761x25519-sha512", None, 128),
+            ("sntrup761x25519-sha512@openssh.com", None, 128),
+            ("curve25519-sha256", Some(0), 128),
+            ("curve25519-sha256@libssh.org", Some(0), 128),
+            ("ecdh-sha2-nistp384", Some(0), 192),
+            ("diffie-hellman-group14-sha256", Some(0), 112),
+        ] {
+            let c = ssh_kex_component(&KexMethod::describe(name)).unwrap();
+            let p = &c["cryptoProperties"]["algorithmProperties"];
+            assert_eq!(p["nistQuantumSecurityLevel"].as_u64(), quantum, "{name}");
+            assert_eq!(p["classicalSecurityLevel"], classical, "{name}");
+            let hybrid = KexMethod::describe(name).post_quantum;
+            assert_eq!(
+                p["primitive"],
+                if hybrid { "combiner" } else { "key-agree" },
+                "{name}"
+            );
+        }
+        assert!(ssh_kex_component(&KexMethod::describe("ext-info-s")).is_none());
+    }
+
+    #[test]
+    fn ssh_presented_host_key_is_nested_related_material() {
+        let s: SshReport = serde_json::from_value(json!({
+            "target": "ssh://h:22", "address": "192.0.2.1:22", "banner": "SSH-2.0-x",
+            "software": "x",
+            "kex_algorithms": [KexMethod::describe("mlkem768x25519-sha256")],
+            "host_key_algorithms": [crate::ssh::HostKeyAlg::describe("rsa-sha2-512")],
+            "encryption_algorithms": [], "mac_algorithms": [], "compression_algorithms": [],
+            "openssh10_client_choice": "mlkem768x25519-sha256",
+            "classification": "pq-only",
+            "verification": { "status": "advertised-only", "detail": "why",
+                "host_key_algorithm": "rsa-sha2-512", "host_key_sha256": "SHA256:abc" },
+            "host_key": { "algorithm": "rsa-sha2-512", "key_type": "ssh-rsa", "family": "rsa",
+                "bits": 3072, "quantum_vulnerable": true, "fingerprint": "SHA256:abc",
+                "key_exchange": "mlkem768x25519-sha256", "signature_verified": "undetermined" },
+        }))
+        .unwrap();
+        let r = TargetResult::unreachable("ssh://h:22", None, &Failure::Unreachable("x".into()));
+        let (c, refs) = ssh_protocol_component(&r, "ssh://h:22", &s);
+        let nested = &c["components"][0];
+        assert_eq!(nested["bom-ref"], "crypto/ssh-host-public-key@ssh://h:22");
+        assert_eq!(nested["type"], "cryptographic-asset");
+        let m = &nested["cryptoProperties"]["relatedCryptoMaterialProperties"];
+        assert_eq!(
+            nested["cryptoProperties"]["assetType"],
+            "related-crypto-material"
+        );
+        assert_eq!(m["type"], "public-key");
+        assert_eq!(m["size"], 3072);
+        assert_eq!(m["id"], "SHA256:abc");
+        assert_eq!(m["algorithmRef"], "crypto/ssh-host-key/rsa-sha2-512");
+        // Not a dependency: the nested key is part of the protocol asset.
+        assert!(!refs.iter().any(|r| r.contains("public-key")));
+        let props = c["properties"].as_array().unwrap();
+        assert!(props
+            .iter()
+            .any(|p| p["name"] == "pqhkex:host-key-bits" && p["value"] == "3072"));
+        // Without a presented key: no nested component.
+        let mut none = s.clone();
+        none.host_key = None;
+        assert!(ssh_protocol_component(&r, "k", &none)
+            .0
+            .get("components")
+            .is_none());
     }
 }

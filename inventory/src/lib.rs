@@ -17,7 +17,7 @@
 //!   `undetermined` where the evidence does not decide.
 //! * The results ([`TargetResult`], [`ScanReport`]) are `serde` types: their JSON is
 //!   exactly what `pqhkex scan --json` prints, described field by field by the published
-//!   JSON Schema `schema/scan-v2.schema.json` (version [`SCHEMA_VERSION`]).
+//!   JSON Schema `schema/scan-v3.schema.json` (version [`SCHEMA_VERSION`]).
 //!
 //! Inside, the crate is in rooms: scheduling (`Scanner`, deadlines, concurrency),
 //! probing ([`probe`] for one TLS handshake, the per-target TLS probe sequence, [`ssh`]),
@@ -50,9 +50,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod cbom;
+pub mod cert;
 pub mod deadline;
 mod error;
+pub mod hello;
+pub mod legacy;
+pub mod migration;
+pub mod preference;
 pub mod probe;
 mod report;
 mod schedule;
@@ -63,9 +69,9 @@ pub mod verdict;
 
 pub use error::{Failure, FailureKind};
 pub use report::{
-    Accepted, CertInfo, Class, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, ScanReport,
-    SplitCheck, Status, Support, TargetResult, Verdict, SCHEMA_VERSION, SPLIT_PAUSE,
-    SPLIT_RECORD_SIZE,
+    Accepted, Answer, CertInfo, Class, ErrorInfo, GroupKind, GroupProbe, Posture, Probe,
+    ProbeResult, ScanReport, SplitCheck, Status, Support, TargetResult, Verdict, SCHEMA_VERSION,
+    SPLIT_PAUSE, SPLIT_RECORD_SIZE,
 };
 pub use schedule::{Flow, Scanner, DEFAULT_TARGET_TIMEOUT};
 pub use target::{Protocol, Target, MAX_HOST_LEN, MAX_TARGET_LEN};

@@ -133,6 +133,8 @@ pub struct Recording {
     verdict: Mutex<Option<Result<(), String>>>,
     chain: Mutex<Vec<CertificateDer<'static>>>,
     signature: Mutex<Option<SignatureCheck>>,
+    /// Advertise exactly these signature schemes (see [`Recording::asking_for`]).
+    only: Option<Vec<SignatureScheme>>,
 }
 
 /// The server's handshake signature (TLS 1.3 CertificateVerify, TLS 1.2
@@ -184,6 +186,34 @@ impl Recording {
             verdict: Mutex::new(None),
             chain: Mutex::new(Vec::new()),
             signature: Mutex::new(None),
+            only: None,
+        })
+    }
+
+    /// A non-enforcing recorder that advertises exactly `schemes` in
+    /// `signature_algorithms`: to ask a server that holds several certificates for the
+    /// one it would use with a client that accepts only these (for example only the
+    /// ML-DSA schemes of draft-ietf-tls-mldsa). A server that signs with another
+    /// scheme anyway fails the handshake (rustls refuses a scheme it did not offer).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pqhkex_inventory::probe::{self, Recording};
+    /// # use rustls::client::danger::ServerCertVerifier;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let only = [rustls::SignatureScheme::ML_DSA_65];
+    /// let r = Recording::asking_for(probe::webpki_verifier(probe::root_store(None)?, &provider)?, &only);
+    /// assert_eq!(r.supported_verify_schemes(), only);
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn asking_for(inner: Arc<WebPkiServerVerifier>, schemes: &[SignatureScheme]) -> Arc<Self> {
+        Arc::new(Recording {
+            inner,
+            enforce: false,
+            verdict: Mutex::new(None),
+            chain: Mutex::new(Vec::new()),
+            signature: Mutex::new(None),
+            only: Some(schemes.to_vec()),
         })
     }
 
@@ -304,6 +334,9 @@ impl ServerCertVerifier for Recording {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        if let Some(only) = &self.only {
+            return only.clone();
+        }
         let mut schemes = self.inner.supported_verify_schemes();
         if !self.enforce {
             for s in UNVERIFIED_SCHEMES {

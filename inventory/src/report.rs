@@ -1,5 +1,5 @@
 //! The scan's results as typed `serde` values: exactly the JSON `pqhkex scan --json`
-//! prints, field by field as `schema/scan-v2.schema.json` describes it. No I/O here:
+//! prints, field by field as `schema/scan-v3.schema.json` describes it. No I/O here:
 //! [`crate::Scanner`] fills these in, [`crate::verdict`] draws the classification.
 
 use std::fmt;
@@ -14,13 +14,13 @@ use crate::ssh::SshReport;
 use crate::{Failure, FailureKind, Protocol};
 
 /// The `schema_version` of the scan JSON this crate writes
-/// (`schema/scan-v2.schema.json` in the repository; version 1 documents, which
+/// (`schema/scan-v3.schema.json` in the repository; version 1 documents, which
 /// lack the fields added since, still deserialize).
 ///
 /// ```
-/// assert_eq!(pqhkex_inventory::SCHEMA_VERSION, "2");
+/// assert_eq!(pqhkex_inventory::SCHEMA_VERSION, "3");
 /// ```
-pub const SCHEMA_VERSION: &str = "2";
+pub const SCHEMA_VERSION: &str = "3";
 
 /// The outcome of one probe (JSON `result`).
 ///
@@ -59,6 +59,11 @@ pub enum ProbeResult {
     Undetermined,
     /// The probe was not run (the per-target time budget was spent); `detail` says why.
     NotTested,
+    /// The offer cannot apply to this endpoint: a TLS 1.3-only offer (a post-quantum
+    /// group, a HelloRetryRequest probe) to an endpoint shown to speak TLS 1.2 or older
+    /// only. The server refused it (`alert` keeps the evidence), but "rejected" would
+    /// read as a refusal of the group itself. `detail` says why.
+    NotApplicable,
 }
 
 impl ProbeResult {
@@ -69,6 +74,18 @@ impl ProbeResult {
     /// ```
     pub fn is_accepted(self) -> bool {
         matches!(self, ProbeResult::Accepted | ProbeResult::HelloRetryRequest)
+    }
+
+    /// Whether the server refused the offer with evidence ([`ProbeResult::Rejected`],
+    /// or [`ProbeResult::NotApplicable`]: refused because the protocol version cannot
+    /// carry it).
+    ///
+    /// ```
+    /// assert!(pqhkex_inventory::ProbeResult::NotApplicable.is_refusal());
+    /// assert!(!pqhkex_inventory::ProbeResult::Error.is_refusal());
+    /// ```
+    pub fn is_refusal(self) -> bool {
+        matches!(self, ProbeResult::Rejected | ProbeResult::NotApplicable)
     }
 }
 
@@ -474,6 +491,53 @@ impl fmt::Display for Class {
     }
 }
 
+/// An endpoint's key-exchange posture (JSON `pq_posture`): the classification says
+/// what the server accepts, this says what a client gets when it offers both.
+///
+/// ```
+/// use pqhkex_inventory::Posture;
+///
+/// assert_eq!(Posture::PqPreferred.to_string(), "pq-preferred");
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Posture {
+    /// The server picks a post-quantum group even when the client lists a classical
+    /// one first and sends both key shares (TLS), or accepts post-quantum methods only
+    /// (SSH, where the client's order decides, RFC 4253 §7.1).
+    PqPreferred,
+    /// Post-quantum is accepted, but the server follows a client that prefers
+    /// classical (TLS), or offers classical methods next to it (SSH).
+    PqCapable,
+    /// No post-quantum key exchange is possible.
+    ClassicalOnly,
+    /// The evidence does not decide.
+    Undetermined,
+}
+
+impl Posture {
+    /// The JSON spelling.
+    ///
+    /// ```
+    /// assert_eq!(pqhkex_inventory::Posture::ClassicalOnly.as_str(), "classical-only");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Posture::PqPreferred => "pq-preferred",
+            Posture::PqCapable => "pq-capable",
+            Posture::ClassicalOnly => "classical-only",
+            Posture::Undetermined => "undetermined",
+        }
+    }
+}
+
+impl fmt::Display for Posture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// Whether a target was reached (JSON `status`: `ok` or `error`).
 ///
 /// ```
@@ -544,6 +608,30 @@ pub struct TargetResult {
     /// How long the target took, in milliseconds (resolving to the last probe).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
+    /// The certificate chain as served, end entity first, each certificate with its
+    /// key and signature algorithm in post-quantum terms (schema version 3; empty when
+    /// no certificate was seen).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificate_chain: Vec<crate::cert::CertificateEntry>,
+    /// How the endpoint authenticates, in post-quantum terms (schema version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<crate::auth::Authentication>,
+    /// TLS 1.2 and older: the versions accepted, the key exchanges a TLS 1.2 client
+    /// gets, RSA key transport (schema version 3; absent when not probed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<crate::legacy::Legacy>,
+    /// Whether the server prefers a post-quantum group, not just accepts one (schema
+    /// version 3; absent when not probed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preference: Option<crate::preference::Preference>,
+    /// The key exchange's posture: preferred, merely possible, or not possible
+    /// (schema version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pq_posture: Option<Posture>,
+    /// What to change, most urgent first, drawn only from the findings; empty when
+    /// there is nothing to do (schema version 3; absent for unreachable targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Vec<crate::migration::MigrationStep>>,
 }
 
 impl TargetResult {
@@ -573,6 +661,12 @@ impl TargetResult {
             client_hello_split: None,
             ssh: None,
             elapsed_ms: None,
+            certificate_chain: Vec::new(),
+            authentication: None,
+            legacy: None,
+            preference: None,
+            pq_posture: None,
+            migration: None,
         }
     }
 
@@ -604,7 +698,7 @@ impl TargetResult {
     }
 }
 
-/// The whole scan: the document `schema/scan-v2.schema.json` describes, which
+/// The whole scan: the document `schema/scan-v3.schema.json` describes, which
 /// `pqhkex scan --json` prints.
 ///
 /// ```
@@ -739,5 +833,102 @@ impl Verdict {
     /// ```
     pub fn is_determined(&self) -> bool {
         self.post_quantum != Support::Undetermined && self.classical != Support::Undetermined
+    }
+}
+
+/// A yes/no finding that the evidence may not decide: JSON `true`, `false` or the
+/// string `"undetermined"` (kept apart from `false`: "not found" is not "not tested").
+///
+/// ```
+/// use pqhkex_inventory::Answer;
+///
+/// assert_eq!(serde_json::to_string(&Answer::Yes)?, "true");
+/// assert_eq!(serde_json::to_string(&Answer::Undetermined)?, "\"undetermined\"");
+/// assert_eq!(serde_json::from_str::<Answer>("false")?, Answer::No);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Answer {
+    /// The evidence says yes.
+    Yes,
+    /// The evidence says no.
+    No,
+    /// No evidence either way (a probe failed, was not run or cannot apply).
+    #[default]
+    Undetermined,
+}
+
+impl Answer {
+    /// `Yes` for `true`, `No` for `false`.
+    ///
+    /// ```
+    /// assert_eq!(pqhkex_inventory::Answer::from_bool(true), pqhkex_inventory::Answer::Yes);
+    /// ```
+    pub fn from_bool(b: bool) -> Answer {
+        if b {
+            Answer::Yes
+        } else {
+            Answer::No
+        }
+    }
+
+    /// `Some(bool)` when determined.
+    ///
+    /// ```
+    /// assert_eq!(pqhkex_inventory::Answer::Undetermined.known(), None);
+    /// ```
+    pub fn known(self) -> Option<bool> {
+        match self {
+            Answer::Yes => Some(true),
+            Answer::No => Some(false),
+            Answer::Undetermined => None,
+        }
+    }
+
+    /// The spelling in tables: `yes`, `no`, `undetermined`.
+    ///
+    /// ```
+    /// assert_eq!(pqhkex_inventory::Answer::No.as_str(), "no");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::Undetermined => "undetermined",
+        }
+    }
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Answer::Yes => s.serialize_bool(true),
+            Answer::No => s.serialize_bool(false),
+            Answer::Undetermined => s.serialize_str("undetermined"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Answer, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(b) => Ok(Answer::from_bool(b)),
+            Raw::Text(t) if t == "undetermined" => Ok(Answer::Undetermined),
+            Raw::Text(t) => Err(serde::de::Error::custom(format!(
+                "expected true, false or \"undetermined\", found {t:?}"
+            ))),
+        }
     }
 }

@@ -66,6 +66,7 @@ pub struct Scanner {
     pub(crate) budget: Option<Duration>,
     pub(crate) concurrency: usize,
     pub(crate) split_checks: bool,
+    pub(crate) surface: bool,
 }
 
 /// What the target's deadline leaves for the next probe.
@@ -111,6 +112,7 @@ impl Scanner {
             budget: Some(DEFAULT_TARGET_TIMEOUT),
             concurrency: 8,
             split_checks: true,
+            surface: true,
         })
     }
 
@@ -164,6 +166,26 @@ impl Scanner {
     /// ```
     pub fn hello_retry_probes(mut self, on: bool) -> Scanner {
         self.hrr = on;
+        self
+    }
+
+    /// Whether to inventory the rest of each TLS endpoint's quantum-vulnerable surface
+    /// (default on): TLS 1.2, 1.1 and 1.0 and the key exchanges a TLS 1.2 client gets
+    /// ([`crate::legacy`], up to about ten raw ClientHellos), the server's group
+    /// preference ([`crate::preference`], two), and whether it authenticates with
+    /// ML-DSA when asked (one handshake). The certificate chain and the authentication
+    /// summary come from the probes that run anyway. Off, a scan runs the key-exchange
+    /// probes only (for very large inventories).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let key_exchange_only = pqhkex_inventory::Scanner::new(provider)?.surface_probes(false);
+    /// # let _ = key_exchange_only;
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn surface_probes(mut self, on: bool) -> Scanner {
+        self.surface = on;
         self
     }
 
@@ -304,7 +326,7 @@ impl Scanner {
             }
         }
         let c = verdict::ssh(&target.input, &report);
-        finish(TargetResult {
+        let mut r = TargetResult {
             target: target.input.clone(),
             address: Some(addr.to_string()),
             protocol: Protocol::Ssh,
@@ -321,7 +343,15 @@ impl Scanner {
             client_hello_split: None,
             ssh: Some(report),
             elapsed_ms: None,
-        })
+            certificate_chain: Vec::new(),
+            authentication: None,
+            legacy: None,
+            preference: None,
+            pq_posture: Some(verdict::ssh_posture(c.classification)),
+            migration: None,
+        };
+        r.migration = crate::migration::plan(&r);
+        finish(r)
     }
 
     /// Scans every target, at most [`Scanner::concurrency`] at once, and returns the

@@ -25,7 +25,7 @@ use crate::report::{
     TargetResult, SPLIT_PAUSE, SPLIT_RECORD_SIZE,
 };
 use crate::schedule::Budget;
-use crate::{verdict, Failure, Protocol, Scanner, Target};
+use crate::{verdict, Answer, Failure, Protocol, Scanner, Target};
 
 /// What a browser offers today: X25519MLKEM768 and x25519 key shares, then the NIST
 /// curves; TLS 1.3 and 1.2.
@@ -90,7 +90,16 @@ struct Shape {
     split_segments: bool,
     /// Records of at most this many bytes.
     max_fragment: Option<usize>,
+    /// Advertise only the ML-DSA signature schemes (TLS 1.3 only).
+    ml_dsa_only: bool,
 }
+
+/// The ML-DSA signature schemes of draft-ietf-tls-mldsa (0x0904-0x0906).
+const ML_DSA_SCHEMES: &[rustls::SignatureScheme] = &[
+    rustls::SignatureScheme::ML_DSA_44,
+    rustls::SignatureScheme::ML_DSA_65,
+    rustls::SignatureScheme::ML_DSA_87,
+];
 
 /// One probe's outcome: the probe, the handshake if it completed, and the failure.
 pub(crate) struct Outcome {
@@ -100,6 +109,8 @@ pub(crate) struct Outcome {
     /// The server ended the connection before answering the ClientHello, without an
     /// alert ([`probe::Learnt::closed_unanswered`]).
     pub(crate) closed_unanswered: bool,
+    /// The server signed its handshake with a scheme the client did not offer.
+    pub(crate) unadvertised_scheme: bool,
 }
 
 /// An alert's name as RFC 8446 §6 spells it (`handshake_failure`).
@@ -206,12 +217,20 @@ impl Scanner {
                 handshake: None,
                 failure: Some(Failure::Timeout(format!("{}: {why}", target.input))),
                 closed_unanswered: false,
+                unadvertised_scheme: false,
             };
         };
         let names = offered.iter().map(|g| g.name.to_string()).collect();
-        let recording = Recording::new(self.verifier.clone(), false);
+        let recording = if shape.ml_dsa_only {
+            Recording::asking_for(self.verifier.clone(), ML_DSA_SCHEMES)
+        } else {
+            Recording::new(self.verifier.clone(), false)
+        };
         let mut kx: Vec<&'static dyn SupportedKxGroup> = Vec::new();
         let mut versions = probe::versions_for(offered);
+        if shape.ml_dsa_only {
+            versions = probe::TLS13;
+        }
         if shape.without_share {
             kx.push(GREASE);
             versions = probe::TLS13;
@@ -272,12 +291,19 @@ impl Scanner {
                     handshake: Some(hs),
                     failure: None,
                     closed_unanswered: false,
+                    unadvertised_scheme: false,
                 }
             }
             Err(e) => Outcome {
                 probe: failed_probe(offered, &e, elapsed_ms),
                 handshake: None,
                 closed_unanswered: e.learnt.closed_unanswered,
+                unadvertised_scheme: matches!(
+                    e.tls,
+                    Some(rustls::Error::PeerMisbehaved(
+                        rustls::PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme
+                    ))
+                ),
                 failure: Some(e.failure),
             },
         }
@@ -453,7 +479,71 @@ impl Scanner {
                 }
             });
         let c = verdict::tls(&target.input, &default_offer, &groups);
-        elapsed(TargetResult {
+        let spoke_tls = default_offer.result.is_accepted()
+            || default_offer.result.is_refusal()
+            || groups.iter().any(|g| g.accepted());
+        let tls13 = default_offer.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+        let surface = self.surface && spoke_tls;
+        let server_name = target.server_name(None).ok().and_then(|n| match n {
+            rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_string()),
+            _ => None,
+        });
+        let mut next = || budget.next();
+        let mut legacy =
+            surface.then(|| crate::legacy::probe(addr, server_name.as_deref(), &mut next));
+        let c = match &legacy {
+            Some(l) => verdict::with_legacy(c, &target.input, &groups, l),
+            None => c,
+        };
+        verdict::mark_not_applicable(c.classification, &mut groups);
+        let preference = (surface && tls13).then(|| match c.verdict.post_quantum {
+            crate::Support::Accepted => {
+                crate::preference::probe(addr, server_name.as_deref(), &mut || budget.next())
+            }
+            other => preference_without_probing(other),
+        });
+        let (ml_dsa, ml_dsa_detail) = if !surface {
+            (Answer::Undetermined, Some("not probed".to_string()))
+        } else if !tls13 {
+            (
+                Answer::No,
+                Some(
+                    "the server does not negotiate TLS 1.3, and ML-DSA signatures are defined for TLS 1.3 only (draft-ietf-tls-mldsa)"
+                        .to_string(),
+                ),
+            )
+        } else {
+            let shape = Shape {
+                ml_dsa_only: true,
+                ..Shape::default()
+            };
+            let control_completed = default_offer.handshake_completed == Some(true);
+            ml_dsa_answer(
+                self.probe_once(target, addr, &browser_offer(), shape, &budget),
+                control_completed,
+            )
+        };
+        // The raw TLS 1.2 answer's chain (not part of the report itself) stands in when
+        // no rustls handshake completed.
+        let legacy_chain = legacy
+            .as_mut()
+            .map(|l| std::mem::take(&mut l.certificate_chain))
+            .unwrap_or_default();
+        let chain: Vec<Vec<u8>> = match &first_hs {
+            Some(hs) if !hs.chain.is_empty() => {
+                hs.chain.iter().map(|c| c.as_ref().to_vec()).collect()
+            }
+            _ => legacy_chain,
+        };
+        let certificate_chain = crate::cert::describe_chain(&chain);
+        let signature = first_hs.as_ref().and_then(|hs| hs.signature.as_ref());
+        let authentication = (!certificate_chain.is_empty() || signature.is_some())
+            .then(|| crate::auth::summarize(&certificate_chain, signature, ml_dsa, ml_dsa_detail));
+        let pq_posture = verdict::tls_posture(
+            &c.verdict,
+            preference.as_ref().map(|p| p.prefers_post_quantum),
+        );
+        let mut r = TargetResult {
             target: target.input.clone(),
             address: Some(addr.to_string()),
             protocol: Protocol::Tls,
@@ -475,7 +565,102 @@ impl Scanner {
             client_hello_split,
             ssh: None,
             elapsed_ms: None,
-        })
+            certificate_chain,
+            authentication,
+            legacy,
+            preference,
+            pq_posture: Some(pq_posture),
+            migration: None,
+        };
+        r.migration = crate::migration::plan(&r);
+        elapsed(r)
+    }
+}
+
+/// The preference of a server whose post-quantum support the verdict already settled
+/// (or left undetermined): no probe can show a preference for groups it does not
+/// accept.
+fn preference_without_probing(pq: crate::Support) -> crate::preference::Preference {
+    let (answer, why) = match pq {
+        crate::Support::NotAccepted => (
+            Answer::No,
+            "not probed: the server accepts no post-quantum group, so it cannot prefer one",
+        ),
+        _ => (
+            Answer::Undetermined,
+            "not probed: whether the server accepts post-quantum groups is undetermined",
+        ),
+    };
+    crate::preference::Preference {
+        prefers_post_quantum: answer,
+        upgrades_by_hrr: answer,
+        probes: Vec::new(),
+        reasons: vec![why.to_string()],
+    }
+}
+
+/// What the ML-DSA-only probe shows: whether the server authenticates with ML-DSA when
+/// the client offers nothing else. The probe is the browser-like offer with only the
+/// signature schemes changed, so when that offer completed (`control_completed`), a
+/// `handshake_failure` or `insufficient_security` alert is the server's answer to the
+/// schemes, whether it came before its ServerHello (OpenSSL) or after (rustls chooses
+/// the signature scheme after it).
+fn ml_dsa_answer(o: Outcome, control_completed: bool) -> (Answer, Option<String>) {
+    let scheme = o
+        .handshake
+        .as_ref()
+        .and_then(|hs| hs.signature.as_ref())
+        .map(|s| s.scheme);
+    if let Some(s) = scheme {
+        let (name, _, _) = crate::cert::signature_scheme_info(s);
+        return if ML_DSA_SCHEMES.contains(&s) {
+            (
+                Answer::Yes,
+                Some(format!(
+                    "asked for ML-DSA only, the server signed with {name}"
+                )),
+            )
+        } else {
+            (
+                Answer::No,
+                Some(format!(
+                    "asked for ML-DSA only, the server signed with {name}"
+                )),
+            )
+        };
+    }
+    if o.unadvertised_scheme {
+        return (
+            Answer::No,
+            Some(
+                "asked for ML-DSA only, the server signed with a scheme the client did not offer"
+                    .into(),
+            ),
+        );
+    }
+    let scheme_refusal = matches!(
+        o.probe.alert.as_deref(),
+        Some("handshake_failure" | "insufficient_security")
+    );
+    match (o.probe.result, o.probe.alert.as_deref()) {
+        (_, Some(a)) if control_completed && scheme_refusal => (
+            Answer::No,
+            Some(format!(
+                "the server refused a client offering only the ML-DSA signature schemes ({a} alert): it has no ML-DSA certificate to use"
+            )),
+        ),
+        _ => (
+            Answer::Undetermined,
+            Some(format!(
+                "the ML-DSA-only handshake ended without evidence: {}",
+                o.probe
+                    .failure
+                    .as_ref()
+                    .map(|f| f.message.as_str())
+                    .or(o.probe.detail.as_deref())
+                    .unwrap_or("no detail")
+            )),
+        ),
     }
 }
 

@@ -107,16 +107,10 @@ fn support(
         ));
         return Support::Undetermined;
     }
-    if of_kind
-        .iter()
-        .all(|g| g.probe.result == ProbeResult::Rejected)
-    {
+    if of_kind.iter().all(|g| g.probe.result.is_refusal()) {
         return Support::NotAccepted;
     }
-    for g in of_kind
-        .iter()
-        .filter(|g| g.probe.result != ProbeResult::Rejected)
-    {
+    for g in of_kind.iter().filter(|g| !g.probe.result.is_refusal()) {
         reasons.push(no_evidence(&g.name, &g.probe));
     }
     Support::Undetermined
@@ -337,6 +331,177 @@ pub fn ssh(target: &str, report: &SshReport) -> Classified {
         quantum_safe_by_default,
         tls12_only: false,
         failure,
+    }
+}
+
+/// For an endpoint classified [`Class::Tls12Only`] or [`Class::LegacyTlsOnly`]: marks
+/// the refused offers that TLS 1.2 cannot carry (a post-quantum group: the hybrid and
+/// ML-KEM groups are TLS 1.3 only, draft-ietf-tls-ecdhe-mlkem §3; a HelloRetryRequest
+/// probe: RFC 8446 §4.1.4) as [`ProbeResult::NotApplicable`], so that no row reads
+/// "rejected" for a group the server was never able to consider. The alert stays as the
+/// evidence; the classification, drawn again from the marked probes, is the same.
+///
+/// ```
+/// use pqhkex_inventory::{verdict, Class, GroupKind, GroupProbe, Probe, ProbeResult};
+///
+/// let g = &pqhkex::groups::X25519MLKEM768;
+/// let refused = Probe { result: ProbeResult::Rejected, alert: Some("protocol_version".into()), ..Probe::not_run(&[g], "") };
+/// let mut groups = vec![GroupProbe { name: g.name.into(), code: "0x11ec".into(), kind: GroupKind::Hybrid, nist_category: Some(3), probe: refused, without_key_share: None }];
+/// verdict::mark_not_applicable(Class::Tls12Only, &mut groups);
+/// assert_eq!(groups[0].probe.result, ProbeResult::NotApplicable);
+/// ```
+pub fn mark_not_applicable(class: Class, groups: &mut [GroupProbe]) {
+    if !matches!(class, Class::Tls12Only | Class::LegacyTlsOnly) {
+        return;
+    }
+    let older = if class == Class::Tls12Only {
+        "TLS 1.2"
+    } else {
+        "a protocol older than TLS 1.2"
+    };
+    let mark = |p: &mut Probe, why: &str| {
+        if p.result == ProbeResult::Rejected {
+            p.result = ProbeResult::NotApplicable;
+            p.detail = Some(format!("the endpoint speaks {older} only; {why}"));
+        }
+    };
+    for g in groups.iter_mut() {
+        let tls13_only = g
+            .group()
+            .map_or(g.kind != GroupKind::Classical, |x| !x.tls12_allowed());
+        if tls13_only {
+            mark(&mut g.probe, "this group exists in TLS 1.3 only");
+        }
+        if let Some(p) = g.without_key_share.as_mut() {
+            mark(p, "HelloRetryRequest exists in TLS 1.3 only");
+        }
+    }
+}
+
+/// The key-exchange posture of a TLS endpoint ([`crate::TargetResult::pq_posture`]):
+/// `pq-preferred` when the server picked the post-quantum group with a client that
+/// listed x25519 first and sent both key shares, `pq-capable` when it accepts
+/// post-quantum groups but picked x25519 there, `classical-only` when the verdict shows
+/// no post-quantum group is accepted (including TLS 1.2 and older only), and
+/// `undetermined` otherwise. `prefers_post_quantum` is the preference probe's answer
+/// (`None`: not probed).
+///
+/// ```
+/// use pqhkex_inventory::{verdict, Answer, Posture, Support, Verdict};
+///
+/// let v = Verdict { post_quantum: Support::Accepted, classical: Support::Accepted, reasons: vec![] };
+/// assert_eq!(verdict::tls_posture(&v, Some(Answer::No)), Posture::PqCapable);
+/// assert_eq!(verdict::tls_posture(&v, None), Posture::Undetermined);
+/// ```
+pub fn tls_posture(v: &Verdict, prefers_post_quantum: Option<crate::Answer>) -> crate::Posture {
+    use crate::{Answer, Posture};
+    match (v.post_quantum, prefers_post_quantum) {
+        (Support::NotAccepted, _) => Posture::ClassicalOnly,
+        (Support::Accepted, Some(Answer::Yes)) => Posture::PqPreferred,
+        (Support::Accepted, Some(Answer::No)) => Posture::PqCapable,
+        _ => Posture::Undetermined,
+    }
+}
+
+/// The key-exchange posture of an SSH endpoint from its classification: in SSH the
+/// client's order decides (RFC 4253 §7.1), so a server "prefers" post-quantum only by
+/// offering nothing else.
+///
+/// ```
+/// use pqhkex_inventory::{verdict, Class, Posture};
+///
+/// assert_eq!(verdict::ssh_posture(Class::PqAndClassical), Posture::PqCapable);
+/// ```
+pub fn ssh_posture(class: Class) -> crate::Posture {
+    use crate::Posture;
+    match class {
+        Class::PqOnly => Posture::PqPreferred,
+        Class::PqAndClassical => Posture::PqCapable,
+        Class::ClassicalOnly => Posture::ClassicalOnly,
+        _ => Posture::Undetermined,
+    }
+}
+
+/// Completes a TLS verdict with the raw TLS 1.2-and-older probes ([`crate::legacy`]):
+/// a server that negotiates nothing with rustls's offers (e.g. one whose only suites are
+/// `TLS_RSA_*` key transport, or that speaks only TLS 1.0, neither of which rustls
+/// has) is undetermined by [`tls`] alone. When the raw probes show which old version it
+/// accepts, and a TLS 1.3-only offer was refused with a `protocol_version` alert
+/// (RFC 8446 §4.2.1: the server supports none of the versions offered), the evidence
+/// decides: `tls12-only` when TLS 1.2 is accepted, `legacy-tls-only` when TLS 1.2 is
+/// refused and TLS 1.1 or 1.0 accepted. Anything else is left as it was.
+///
+/// ```
+/// use pqhkex_inventory::legacy::{Legacy, VersionResult};
+/// use pqhkex_inventory::{verdict, Class, GroupKind, GroupProbe, Probe, ProbeResult};
+///
+/// let g = &pqhkex::groups::X25519MLKEM768;
+/// let refused = |alert: &str| Probe { result: ProbeResult::Rejected, alert: Some(alert.into()), ..Probe::not_run(&[g], "") };
+/// let groups = vec![GroupProbe { name: g.name.into(), code: "0x11ec".into(), kind: GroupKind::Hybrid, nist_category: Some(3), probe: refused("protocol_version"), without_key_share: None }];
+/// let c = verdict::tls("h:443", &refused("handshake_failure"), &groups);
+/// assert_eq!(c.classification, Class::Undetermined);
+/// let legacy = Legacy { tls12: VersionResult::Accepted, ..Legacy::default() };
+/// assert_eq!(verdict::with_legacy(c, "h:443", &groups, &legacy).classification, Class::Tls12Only);
+/// ```
+pub fn with_legacy(
+    c: Classified,
+    target: &str,
+    groups: &[GroupProbe],
+    legacy: &crate::legacy::Legacy,
+) -> Classified {
+    use crate::legacy::VersionResult;
+    if c.classification != Class::Undetermined {
+        return c;
+    }
+    let probes = || {
+        groups
+            .iter()
+            .flat_map(|g| std::iter::once(&g.probe).chain(g.without_key_share.iter()))
+    };
+    if probes().any(|p| {
+        p.result.is_accepted() && p.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+    }) {
+        return c;
+    }
+    let tls13_refused = groups.iter().any(|g| {
+        let tls13_only = g
+            .group()
+            .map_or(g.kind != GroupKind::Classical, |x| !x.tls12_allowed());
+        let version_alert =
+            |p: &Probe| p.result.is_refusal() && p.alert.as_deref() == Some("protocol_version");
+        (tls13_only && version_alert(&g.probe))
+            || g.without_key_share.as_ref().is_some_and(version_alert)
+    });
+    if !tls13_refused {
+        return c;
+    }
+    let older_accepted =
+        legacy.tls11 == VersionResult::Accepted || legacy.tls10 == VersionResult::Accepted;
+    let (classification, message) = match legacy.tls12 {
+        VersionResult::Accepted => (
+            Class::Tls12Only,
+            format!(
+                "{target} speaks TLS 1.2 only (a TLS 1.3-only offer got a protocol_version alert, a raw TLS 1.2 ClientHello a TLS 1.2 ServerHello): no post-quantum key exchange is possible"
+            ),
+        ),
+        VersionResult::Refused if older_accepted => (
+            Class::LegacyTlsOnly,
+            format!(
+                "{target} refuses TLS 1.3 (protocol_version alert) and TLS 1.2, and accepts an older TLS: no post-quantum key exchange is possible"
+            ),
+        ),
+        _ => return c,
+    };
+    Classified {
+        classification,
+        verdict: Verdict {
+            post_quantum: Support::NotAccepted,
+            classical: c.verdict.classical,
+            reasons: Vec::new(),
+        },
+        quantum_safe_by_default: false,
+        tls12_only: true,
+        failure: Some(Failure::Tls12Only(message)),
     }
 }
 
@@ -685,6 +850,7 @@ mod tests {
                 host_key_algorithm: None,
                 host_key_sha256: None,
             },
+            host_key: None,
         }
     }
 

@@ -21,7 +21,7 @@ fn scanner() -> Scanner {
 fn schema() -> jsonschema::Validator {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../schema/scan-v2.schema.json"
+        "/../schema/scan-v3.schema.json"
     ))
     .unwrap();
     jsonschema::validator_for(&serde_json::from_str::<Value>(&text).unwrap()).unwrap()
@@ -118,10 +118,11 @@ fn a_spent_time_budget_stops_the_probes() {
         }
         other => panic!("{other:?}: {r:#?}"),
     }
-    assert_ne!(ScanReport::new(vec![r]).exit_code(), 0);
+    assert_ne!(ScanReport::new(vec![r.clone()]).exit_code(), 0);
     assert_eq!(
         fleet.handshakes.load(std::sync::atomic::Ordering::SeqCst),
-        0
+        0,
+        "{r:#?}"
     );
 
     // A generous budget changes nothing.

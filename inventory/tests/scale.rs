@@ -21,6 +21,9 @@ fn scanner(concurrency: usize) -> Scanner {
         .groups(&[&X25519MLKEM768, &X25519])
         // Two more handshakes and a 50 ms pause per target; measured apart.
         .client_hello_split_checks(false)
+        // The endpoint-surface probes (a dozen short raw connections per target) are
+        // tested apart (tests/surface.rs, tests/raw_hello.rs); here the key exchange.
+        .surface_probes(false)
         .timeout(Duration::from_secs(20))
         .concurrency(concurrency)
 }

@@ -14,8 +14,13 @@ use std::time::Duration;
 
 use pqhkex::kem_api::{Ciphertext, DecapsulationKey, MlKem768};
 use pqhkex_inventory::ssh::{
-    probe, probe_with, Classification, HybridClient, KexKind, SshReport, VerificationStatus,
+    probe, probe_with, Classification, HostKeyFamily, HybridClient, KexKind, SshReport,
+    VerificationStatus,
 };
+use pqhkex_inventory::Answer;
+
+#[path = "support/cyclonedx.rs"]
+mod cyclonedx;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -184,6 +189,124 @@ fn russh_classical_only() {
     );
 }
 
+/// What russh serves with an ECDSA P-384 and an Ed25519 host key: each offered
+/// algorithm classified; the Ed25519 key presented in the hybrid and verified. With the
+/// P-384 key alone: the hybrid runs, the key is read (P-384, 384 bits, the fingerprint
+/// `ssh-keygen -l` prints), its signature is not checked. (This russh build has no RSA.)
+#[test]
+fn russh_host_keys_offered_and_presented() {
+    let (p384, p384_fp) = host_key(&["-t", "ecdsa", "-b", "384"]);
+    let (ed, ed_fp) = host_key(&["-t", "ed25519"]);
+
+    let addr = start_russh(vec![p384.clone(), ed], None);
+    let report = probe(addr, "russh-keys", TIMEOUT).unwrap();
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    assert_verified(&report, "ssh-ed25519", &ed_fp);
+    for h in &report.host_key_algorithms {
+        assert_ne!(h.family, HostKeyFamily::Unknown, "{}: {json}", h.name);
+        assert_eq!(h.quantum_vulnerable, Answer::Yes, "{}: {json}", h.name);
+        assert!(!h.post_quantum, "{json}");
+    }
+    for (name, family, curve, bits) in [
+        ("ecdsa-sha2-nistp384", HostKeyFamily::Ecdsa, "nistp384", 384),
+        ("ssh-ed25519", HostKeyFamily::EdDsa, "ed25519", 256),
+    ] {
+        let h = report
+            .host_key_algorithms
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("{name} not offered: {json}"));
+        assert_eq!(
+            (h.family, h.curve.as_deref(), h.bits),
+            (family, Some(curve), Some(bits)),
+            "{json}"
+        );
+    }
+    let k = report.host_key.as_ref().expect("the presented key");
+    assert_eq!(k.fingerprint, ed_fp);
+    assert_eq!(
+        (k.family, k.curve.as_deref(), k.bits),
+        (HostKeyFamily::EdDsa, Some("ed25519"), Some(256))
+    );
+    assert_eq!(
+        (k.key_exchange.as_str(), k.signature_verified),
+        ("mlkem768x25519-sha256", Answer::Yes),
+        "{json}"
+    );
+
+    let addr = start_russh(vec![p384], None);
+    let report = probe(addr, "russh-p384", TIMEOUT).unwrap();
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    assert_eq!(
+        report.verification.status,
+        VerificationStatus::AdvertisedOnly,
+        "{json}"
+    );
+    let detail = report.verification.detail.as_deref().unwrap();
+    assert!(detail.contains("ecdsa-sha2-nistp384"), "{detail}");
+    let k = report.host_key.as_ref().expect("the presented key");
+    assert_eq!(k.fingerprint, p384_fp, "{json}");
+    assert_eq!(k.algorithm, "ecdsa-sha2-nistp384");
+    assert_eq!(
+        (k.family, k.curve.as_deref(), k.bits),
+        (HostKeyFamily::Ecdsa, Some("nistp384"), Some(384)),
+        "{json}"
+    );
+    assert_eq!(k.quantum_vulnerable, Answer::Yes);
+    assert_eq!(k.signature_verified, Answer::Undetermined);
+}
+
+/// A server without ML-KEM: the probe runs a classical exchange (X25519, or ECDH on
+/// P-256 or P-384, with SHA-384 for P-384) only to see the host key; russh's
+/// signature over that exchange's hash verifies, which shows the hash is computed as
+/// russh computes it. The post-quantum verdict is unchanged.
+#[test]
+fn russh_classical_exchanges_show_and_verify_the_host_key() {
+    let (ed, ed_fp) = host_key(&["-t", "ed25519"]);
+    let (p256, p256_fp) = host_key(&["-t", "ecdsa", "-b", "256"]);
+    for (kex, key, fp, algorithm) in [
+        (russh::kex::CURVE25519, &ed, &ed_fp, "ssh-ed25519"),
+        (
+            russh::kex::CURVE25519_PRE_RFC_8731,
+            &ed,
+            &ed_fp,
+            "ssh-ed25519",
+        ),
+        (
+            russh::kex::ECDH_SHA2_NISTP256,
+            &p256,
+            &p256_fp,
+            "ecdsa-sha2-nistp256",
+        ),
+        (russh::kex::ECDH_SHA2_NISTP384, &ed, &ed_fp, "ssh-ed25519"),
+        (
+            russh::kex::ECDH_SHA2_NISTP384,
+            &p256,
+            &p256_fp,
+            "ecdsa-sha2-nistp256",
+        ),
+    ] {
+        let addr = start_russh(vec![key.clone()], Some(vec![kex]));
+        let report = probe(addr, "russh-classical", TIMEOUT).unwrap();
+        let json = serde_json::to_string_pretty(&report).unwrap();
+        assert_eq!(
+            report.verification.status,
+            VerificationStatus::NotOffered,
+            "{json}"
+        );
+        assert_eq!(report.verification.host_key_sha256, None);
+        let k = report
+            .host_key
+            .as_ref()
+            .unwrap_or_else(|| panic!("{kex:?}: no host key: {json}"));
+        let kex_name: &str = kex.as_ref();
+        assert_eq!(k.key_exchange, kex_name, "{json}");
+        assert_eq!(k.algorithm, algorithm, "{json}");
+        assert_eq!(&k.fingerprint, fp, "{json}");
+        assert_eq!(k.signature_verified, Answer::Yes, "{kex_name}: {json}");
+    }
+}
+
 /// A client half built from independent parts (pqhkex's plain ML-KEM-768 KEM, the
 /// x25519-dalek crate, sha2), with a choice of combiner order.
 struct Double {
@@ -296,6 +419,13 @@ fn scanner_mixes_ssh_and_tls_targets() {
     let s = t[0].ssh.as_ref().unwrap();
     assert_eq!(s.verification.status, VerificationStatus::Verified);
     assert_eq!(s.verification.host_key_sha256.as_deref(), Some(fp.as_str()));
+    let k = s.host_key.as_ref().unwrap();
+    assert_eq!((k.fingerprint.as_str(), k.bits), (fp.as_str(), Some(256)));
+    // The classical-only endpoint's key, seen in a curve25519-sha256 exchange.
+    let k = t[1].ssh.as_ref().unwrap().host_key.as_ref().unwrap();
+    assert_eq!(k.fingerprint, fp);
+    assert_eq!(k.key_exchange, "curve25519-sha256");
+    assert_eq!(k.signature_verified, Answer::Yes);
 
     assert_eq!(t[1].classification, Class::ClassicalOnly);
     assert!(!t[1].quantum_safe_by_default);
@@ -318,7 +448,7 @@ fn scanner_mixes_ssh_and_tls_targets() {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../schema/scan-v2.schema.json"
+            "/../schema/scan-v3.schema.json"
         ))
         .unwrap(),
     )
@@ -369,6 +499,17 @@ fn scanner_mixes_ssh_and_tls_targets() {
         .filter(|c| c["bom-ref"] == "crypto/ssh-kex/curve25519-sha256")
         .count();
     assert_eq!(n, 1, "an algorithm seen at two endpoints is one asset");
+    // The presented host key, nested in the protocol asset: a public key of 256 bits.
+    let key = &protocol["components"][0]["cryptoProperties"]["relatedCryptoMaterialProperties"];
+    assert_eq!(key["type"], "public-key");
+    assert_eq!(key["size"], 256);
+    assert_eq!(key["id"], fp.as_str());
+    assert_eq!(key["algorithmRef"], "crypto/ssh-host-key/ssh-ed25519");
+    assert_eq!(
+        ed["cryptoProperties"]["algorithmProperties"]["curve"],
+        "Ed25519"
+    );
+    cyclonedx::validate(&bom);
     let services = bom["services"].as_array().unwrap();
     assert_eq!(services[0]["endpoints"][0], format!("ssh://{pq}"));
     assert_eq!(services[3]["endpoints"][0], format!("tls://{closed}"));

@@ -132,9 +132,11 @@ fn tls12_ecdsa_p256_server_x25519_is_accepted_not_rejected() {
         .unwrap_or("")
         .contains("not determined"));
     assert_eq!(r.accepted.classical, ["x25519", "secp256r1"]);
-    // Post-quantum groups need TLS 1.3: plainly refused, no re-offer.
+    // Post-quantum groups need TLS 1.3: refused, not applicable to this TLS 1.2-only
+    // server (never "rejected"), the alert kept as evidence, no re-offer.
     let pq = group(&r, "X25519MLKEM768");
-    assert_eq!(pq.probe.result, ProbeResult::Rejected);
+    assert_eq!(pq.probe.result, ProbeResult::NotApplicable);
+    assert_eq!(pq.probe.alert.as_deref(), Some("protocol_version"));
     assert_eq!(pq.probe.offered, ["X25519MLKEM768"]);
 }
 

@@ -39,13 +39,6 @@ pub(crate) fn base64_unpadded(bytes: &[u8]) -> String {
     out
 }
 
-/// The key type named at the start of a host key blob (RFC 4253 §6.6).
-pub(crate) fn key_type(k_s: &[u8]) -> Result<String, String> {
-    let mut r = Reader::new(k_s, "host key K_S");
-    let name = r.string("key type")?;
-    Ok(String::from_utf8_lossy(name).into_owned())
-}
-
 /// Verifies the server's signature `sig_blob` over the exchange hash `h` with host key
 /// `k_s`, for the negotiated host-key algorithm `algorithm`.
 pub(crate) fn verify(algorithm: &str, k_s: &[u8], sig_blob: &[u8], h: &[u8]) -> Result<(), String> {

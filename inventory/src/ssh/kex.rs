@@ -26,7 +26,8 @@ pub(crate) const OPENSSH10_CLIENT_KEX: &[&str] = &[
     "diffie-hellman-group14-sha256",
 ];
 
-/// ML-KEM hybrids of RFC 10042 and the NIST category of their ML-KEM (FIPS 203 §8).
+/// ML-KEM hybrids of RFC 10042 (draft-ietf-sshm-mlkem-hybrid-kex: ML-KEM-768 with X25519
+/// or P-256, ML-KEM-1024 with P-384) and the NIST category of their ML-KEM (FIPS 203 §8).
 const MLKEM_HYBRIDS: &[(&str, u8)] = &[
     ("mlkem768x25519-sha256", 3),
     ("mlkem768nistp256-sha256", 3),
@@ -48,6 +49,24 @@ const CLASSICAL_PREFIXES: &[&str] = &[
     "ecdh-sha2-",
     "diffie-hellman-",
 ];
+
+/// The classical methods the probe can run to see a server's host key when it does not
+/// offer `mlkem768x25519-sha256`, in its order of preference: X25519 (RFC 8731), then
+/// ECDH on P-256 and P-384 (RFC 5656 §4).
+pub(crate) const CLASSICAL_FOR_HOST_KEY: &[&str] = &[
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+];
+
+/// The first of [`CLASSICAL_FOR_HOST_KEY`] the server offers.
+pub(crate) fn classical_for_host_key(server_kex: &[String]) -> Option<&'static str> {
+    CLASSICAL_FOR_HOST_KEY
+        .iter()
+        .copied()
+        .find(|n| server_kex.iter().any(|s| s == n))
+}
 
 /// Pseudo-methods that signal extensions, not key exchanges: RFC 8308 `ext-info-c/s`
 /// and OpenSSH's strict-KEX markers (`kex-strict-c/s-v00@openssh.com`).
@@ -74,15 +93,6 @@ pub(crate) fn describe(name: &str) -> KexMethod {
         post_quantum,
         nist_category,
     }
-}
-
-/// Post-quantum signature names (none is standardized for SSH host keys yet); anything
-/// else is classical.
-pub(crate) fn host_key_is_post_quantum(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    ["mldsa", "ml-dsa", "slhdsa", "slh-dsa", "falcon", "sphincs"]
-        .iter()
-        .any(|p| n.contains(p))
 }
 
 /// The server's offer in post-quantum terms; pseudo-methods and unknown names are
@@ -155,18 +165,22 @@ impl KexInit {
         Ok(kex)
     }
 
-    /// Our `SSH_MSG_KEXINIT` in reply to the server's: only `mlkem768x25519-sha256`, the
-    /// given host-key algorithms, and the server's own cipher, MAC and compression lists
-    /// (we never get as far as encrypting, so echoing them guarantees that negotiation
-    /// succeeds).
-    pub(crate) fn client_reply(server: &KexInit, host_key_algorithms: &[&str]) -> Vec<u8> {
+    /// Our `SSH_MSG_KEXINIT` in reply to the server's: only the key exchange `kex` (one
+    /// the server offers), the given host-key algorithms, and the server's own cipher,
+    /// MAC and compression lists (we never get as far as encrypting, so echoing them
+    /// guarantees that negotiation succeeds).
+    pub(crate) fn client_reply(
+        server: &KexInit,
+        kex: &str,
+        host_key_algorithms: &[&str],
+    ) -> Vec<u8> {
         let mut cookie = [0u8; 16];
         // RFC 4253 §7.1: a random cookie. Not a secret; zeros are a fine fallback.
         let _ = getrandom::fill(&mut cookie);
         let mut w = Writer::default();
         w.u8(MSG_KEXINIT)
             .raw(&cookie)
-            .name_list(&[MLKEM768X25519])
+            .name_list(&[kex])
             .name_list(host_key_algorithms)
             .name_list(&server.encryption_c2s)
             .name_list(&server.encryption_s2c)
@@ -183,10 +197,10 @@ impl KexInit {
 
     /// RFC 4253 §7: the server's guessed first KEX packet (if it sent one) is wrong, and
     /// MUST be ignored, unless its first kex and host-key algorithms are the ones
-    /// negotiated.
-    pub(crate) fn server_guess_is_wrong(&self, host_key_algorithm: &str) -> bool {
+    /// negotiated (`kex`, `host_key_algorithm`).
+    pub(crate) fn server_guess_is_wrong(&self, kex: &str, host_key_algorithm: &str) -> bool {
         self.first_kex_packet_follows
-            && (self.kex_algorithms.first().map(String::as_str) != Some(MLKEM768X25519)
+            && (self.kex_algorithms.first().map(String::as_str) != Some(kex)
                 || self.server_host_key_algorithms.first().map(String::as_str)
                     != Some(host_key_algorithm))
     }
@@ -229,6 +243,91 @@ mod tests {
         }
         assert!(is_pseudo("ext-info-s") && is_pseudo("kex-strict-s-v00@openssh.com"));
         assert!(!is_pseudo("curve25519-sha256"));
+    }
+
+    #[test]
+    fn newer_names() {
+        // (name, kind, NIST category): RFC 9941's sntrup761 names (the standard one and
+        // OpenSSH's older one: the same method), and the three ML-KEM hybrids.
+        for (name, kind, category) in [
+            ("sntrup761x25519-sha512", KexKind::PqHybrid, None),
+            (
+                "sntrup761x25519-sha512@openssh.com",
+                KexKind::PqHybrid,
+                None,
+            ),
+            ("mlkem768x25519-sha256", KexKind::MlkemHybrid, Some(3)),
+            ("mlkem768nistp256-sha256", KexKind::MlkemHybrid, Some(3)),
+            ("mlkem1024nistp384-sha384", KexKind::MlkemHybrid, Some(5)),
+        ] {
+            let m = describe(name);
+            assert_eq!(
+                (m.kind, m.post_quantum, m.nist_category),
+                (kind, true, category),
+                "{name}"
+            );
+            assert_eq!(
+                classify(&methods(&[name])),
+                Classification::PqOnly,
+                "{name}"
+            );
+            assert_eq!(
+                classify(&methods(&[name, "ecdh-sha2-nistp384"])),
+                Classification::PqAndClassical,
+                "{name}"
+            );
+        }
+        // Near misses are not post-quantum.
+        for name in [
+            "mlkem768x25519-sha512",
+            "sntrup761x25519",
+            "mlkem768",
+            "x25519-mlkem768",
+        ] {
+            assert!(!describe(name).post_quantum, "{name}");
+        }
+        // An OpenSSH 10 client prefers the standard sntrup761 name to the older one.
+        let s = |n: &[&str]| n.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            openssh10_choice(&s(&[
+                "sntrup761x25519-sha512@openssh.com",
+                "sntrup761x25519-sha512"
+            ]))
+            .as_deref(),
+            Some("sntrup761x25519-sha512")
+        );
+        // The P-256 and P-384 ML-KEM hybrids are not in OpenSSH 10's default list.
+        assert_eq!(
+            openssh10_choice(&s(&["mlkem1024nistp384-sha384", "mlkem768nistp256-sha256"])),
+            None
+        );
+    }
+
+    #[test]
+    fn classical_exchange_for_the_host_key() {
+        let s = |n: &[&str]| n.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            classical_for_host_key(&s(&[
+                "sntrup761x25519-sha512",
+                "ecdh-sha2-nistp256",
+                "curve25519-sha256"
+            ])),
+            Some("curve25519-sha256")
+        );
+        assert_eq!(
+            classical_for_host_key(&s(&["ecdh-sha2-nistp384", "diffie-hellman-group14-sha256"])),
+            Some("ecdh-sha2-nistp384")
+        );
+        assert_eq!(
+            classical_for_host_key(&s(&[
+                "sntrup761x25519-sha512",
+                "diffie-hellman-group14-sha256"
+            ])),
+            None
+        );
+        for n in CLASSICAL_FOR_HOST_KEY {
+            assert_eq!(describe(n).kind, KexKind::Classical, "{n}");
+        }
     }
 
     #[test]
@@ -299,11 +398,15 @@ mod tests {
         let k = KexInit::parse(&payload).unwrap();
         assert_eq!(k.kex_algorithms.len(), 2);
         assert!(k.first_kex_packet_follows);
-        assert!(!k.server_guess_is_wrong("ssh-ed25519"));
-        assert!(k.server_guess_is_wrong("ecdsa-sha2-nistp256"));
-        let reply = KexInit::client_reply(&k, &["ssh-ed25519"]);
+        assert!(!k.server_guess_is_wrong(MLKEM768X25519, "ssh-ed25519"));
+        assert!(k.server_guess_is_wrong(MLKEM768X25519, "ecdsa-sha2-nistp256"));
+        assert!(k.server_guess_is_wrong("curve25519-sha256", "ssh-ed25519"));
+        let reply = KexInit::client_reply(&k, MLKEM768X25519, &["ssh-ed25519"]);
         let ours = KexInit::parse(&reply).unwrap();
         assert_eq!(ours.kex_algorithms, vec!["mlkem768x25519-sha256"]);
+        let classical = KexInit::client_reply(&k, "curve25519-sha256", &["ssh-ed25519"]);
+        let ours = KexInit::parse(&classical).unwrap();
+        assert_eq!(ours.kex_algorithms, vec!["curve25519-sha256"]);
         assert_eq!(ours.encryption_c2s, vec!["aes128-ctr"]);
         assert!(!ours.first_kex_packet_follows);
         // Every truncation is an error, never a panic.

@@ -130,6 +130,21 @@ impl Writer {
         self.u32(len).raw(v)
     }
 
+    /// RFC 4251 §5 `mpint` of the non-negative integer whose big-endian bytes are `v`:
+    /// leading zero bytes dropped, a zero byte prepended where the top bit is set, zero
+    /// as the empty string (the encoding of K for (EC)DH exchanges, RFC 5656 §4).
+    pub(crate) fn mpint(&mut self, v: &[u8]) -> &mut Self {
+        let start = v.iter().position(|&b| b != 0).unwrap_or(v.len());
+        let magnitude = &v[start..];
+        match magnitude.first() {
+            Some(&top) if top & 0x80 != 0 => {
+                let len = u32::try_from(magnitude.len() + 1).unwrap_or(u32::MAX);
+                self.u32(len).u8(0).raw(magnitude)
+            }
+            _ => self.string(magnitude),
+        }
+    }
+
     pub(crate) fn name_list<S: AsRef<str>>(&mut self, names: &[S]) -> &mut Self {
         let joined = names
             .iter()
@@ -237,6 +252,24 @@ mod tests {
         assert!(err.contains("needs 4 bytes"), "{err}");
         let err = Reader::new(&[0xff; 8], "KEXINIT").string("x").unwrap_err();
         assert!(err.contains("4294967295"), "{err}");
+    }
+
+    #[test]
+    fn mpints_are_minimal_and_positive() {
+        let enc = |v: &[u8]| {
+            let mut w = Writer::default();
+            w.mpint(v);
+            w.into_vec()
+        };
+        // RFC 4251 §5 examples: 0, 0x80 (needs a zero byte), and leading zeros dropped.
+        assert_eq!(enc(&[]), [0, 0, 0, 0]);
+        assert_eq!(enc(&[0, 0]), [0, 0, 0, 0]);
+        assert_eq!(enc(&[0x80]), [0, 0, 0, 2, 0, 0x80]);
+        assert_eq!(
+            enc(&[0, 0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7]),
+            [0, 0, 0, 8, 0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7]
+        );
+        assert_eq!(enc(&[0, 0, 0x7f, 1]), [0, 0, 0, 2, 0x7f, 1]);
     }
 
     #[test]
