@@ -155,11 +155,55 @@ impl Group {
             .map(|(i, a)| (i, *a))
     }
 
+    /// Whether the way this group combines its components is one that FIPS 140-3 can
+    /// approve: the shared secret that comes *first* in the concatenation is the output of
+    /// an approved key-establishment scheme, ML-KEM (FIPS 203) or ECDH over P-256 / P-384
+    /// (SP 800-56A rev 3).
+    ///
+    /// SP 800-56C rev 2 §2 allows a "hybrid" shared secret `Z' = Z ‖ T`, where `Z` comes
+    /// from an approved scheme and `T` may be any other secret; rustls makes the same call
+    /// for aws-lc-rs's own hybrids (its `Hybrid::fips()` reports the first component's).
+    /// So X25519MLKEM768 (ML-KEM-768 ‖ X25519) and the NIST hybrids (ECDH ‖ ML-KEM)
+    /// qualify, while X25519 alone and X25519Kyber768Draft00 (X25519 ‖ Kyber) do not:
+    /// X25519 is not an approved key-agreement curve (FIPS 140-3 IG D.F).
+    ///
+    /// This is a property of the group alone; whether a key exchange is FIPS also depends
+    /// on where its components run: see [`crate::rustls::is_fips`].
+    ///
+    /// ```
+    /// use pqhkex::groups;
+    /// assert!(groups::X25519MLKEM768.fips_approved_combination()); // ML-KEM first
+    /// assert!(groups::SECP384R1MLKEM1024.fips_approved_combination()); // P-384 first
+    /// assert!(groups::MLKEM512.fips_approved_combination());
+    /// assert!(!groups::X25519.fips_approved_combination());
+    /// ```
+    pub const fn fips_approved_combination(&self) -> bool {
+        match self.components.first() {
+            Some(first) => approved_key_establishment(*first),
+            None => false,
+        }
+    }
+
     /// Whether TLS 1.2 may use the group (only the classical ECDHE groups; every
     /// post-quantum group is TLS 1.3 only: RFC 10024 §3, draft-ietf-tls-mlkem §3).
     pub const fn tls12_allowed(&self) -> bool {
         matches!(self.kind(), Kind::Classical)
     }
+}
+
+/// Whether `algorithm` is a FIPS-approved key-establishment scheme on its own: ML-KEM
+/// (FIPS 203) and ECDH over the NIST curves (SP 800-56A rev 3). Not X25519 (FIPS 140-3 IG
+/// D.F: curves of SP 800-186 that SP 800-56A rev 3 does not list are not approved for key
+/// agreement), and not round-3 Kyber, which no standard approves.
+const fn approved_key_establishment(algorithm: Algorithm) -> bool {
+    matches!(
+        algorithm,
+        Algorithm::P256
+            | Algorithm::P384
+            | Algorithm::MlKem512
+            | Algorithm::MlKem768
+            | Algorithm::MlKem1024
+    )
 }
 
 impl core::fmt::Display for Kind {

@@ -329,6 +329,10 @@ pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
 /// stand-alone group is therefore pqhkex's too, in the provider's position, and
 /// [`ConnectionReport::pqhkex_implementation`] names the code that really ran.
 ///
+/// This is [`add_post_quantum_with`] with [`Merge::ReplaceBase`]. To keep the base
+/// provider's own implementation of the post-quantum groups it already has (aws-lc-rs's
+/// X25519MLKEM768, say, and with it a FIPS configuration), use [`Merge::KeepBase`].
+///
 /// ```
 /// use rustls::crypto::aws_lc_rs;
 /// let p = pqhkex::add_post_quantum(aws_lc_rs::default_provider(), pqhkex::Policy::PreferPostQuantum);
@@ -340,32 +344,7 @@ pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
 /// assert!(!pqhkex::rustls::is_pqhkex_group(*p256));
 /// ```
 pub fn add_post_quantum(base: CryptoProvider, policy: Policy) -> CryptoProvider {
-    let pq_groups = || policy.groups().iter().filter(|g| g.is_post_quantum());
-    let ours: Vec<&'static dyn SupportedKxGroup> =
-        pq_groups().map(|g| crate::rustls::kx_group(g)).collect();
-    // The classical half of the first hybrid, whose share the client reuses.
-    let reused = pq_groups()
-        .next()
-        .and_then(|g| g.classical_component())
-        .and_then(|(_, alg)| groups::ALL.iter().copied().find(|g| g.components == [alg]));
-    let theirs = base.kx_groups.iter().filter_map(|kx| {
-        let code = u16::from(kx.name());
-        if ours.iter().any(|o| u16::from(o.name()) == code) {
-            return None;
-        }
-        let allowed = match groups::by_code(code) {
-            Some(g) => policy.allows(g),
-            // A group pqhkex does not know (FFDHE, a vendor group): classical for all we
-            // know, so kept only by a policy that does not require post-quantum.
-            None => !policy.requires_post_quantum(),
-        };
-        match reused {
-            Some(g) if allowed && g.code == code => Some(crate::rustls::kx_group(g)),
-            _ => allowed.then_some(*kx),
-        }
-    });
-    let kx_groups = ours.iter().copied().chain(theirs).collect();
-    CryptoProvider { kx_groups, ..base }
+    add_post_quantum_with(base, policy, Merge::ReplaceBase)
 }
 
 /// rustls's *ring* provider with `policy`'s groups. Opt-in feature `ring` (it turns on
@@ -699,4 +678,134 @@ impl PqServerConfigs {
     pub fn policy(&self) -> Policy {
         self.policy
     }
+}
+
+/// Whose implementation [`add_post_quantum_with`] uses for a post-quantum group that both
+/// pqhkex and the base provider implement.
+///
+/// Either way the policy's post-quantum groups come first, in the policy's order, and the
+/// base provider's other groups that the policy allows follow in its order; only the
+/// implementation of the groups both have differs.
+///
+/// | | [`ReplaceBase`](Merge::ReplaceBase) | [`KeepBase`](Merge::KeepBase) |
+/// |---|---|---|
+/// | a post-quantum group of the policy the base has (aws-lc-rs: X25519MLKEM768, SecP256r1MLKEM768, MLKEM768, MLKEM1024) | pqhkex's | the base's |
+/// | one the base lacks (aws-lc-rs: SecP384r1MLKEM1024, MLKEM512, X25519Kyber768Draft00) | pqhkex's | pqhkex's |
+/// | the base's other groups (classical, FFDHE, vendor groups), if the policy allows them | the base's | the base's |
+/// | the stand-alone classical half of the first group, when that is a hybrid | pqhkex's | pqhkex's if the hybrid is pqhkex's, else the base's |
+///
+/// The last row keeps [`ConnectionReport::pqhkex_implementation`] truthful: a rustls client
+/// sends the classical share of its first hybrid from the hybrid's own key pair
+/// (draft-ietf-tls-hybrid-design §3.2) and completes it with the hybrid's code if the
+/// server picks the classical group. Under `KeepBase` over aws-lc-rs, X25519MLKEM768 and
+/// x25519 are both aws-lc-rs's, so that share reuse stays inside aws-lc-rs.
+///
+/// ```
+/// use pqhkex::policy::{add_post_quantum_with, Merge};
+/// assert_eq!(Merge::default(), Merge::ReplaceBase); // what `add_post_quantum` does
+/// let p = add_post_quantum_with(rustls::crypto::ring::default_provider(), pqhkex::Policy::PreferPostQuantum, Merge::KeepBase);
+/// // ring has no post-quantum group: KeepBase adds pqhkex's, exactly as ReplaceBase would.
+/// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[0]));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Merge {
+    /// pqhkex implements every post-quantum group of the policy, replacing the base
+    /// provider's own implementation of those it has. The same code runs them whatever
+    /// the base, on pqhkex's backends (see [`crate::Backend`]).
+    #[default]
+    ReplaceBase,
+    /// The base provider keeps every group it implements; pqhkex adds only the
+    /// post-quantum groups it lacks. Over rustls's aws-lc-rs provider (or its FIPS
+    /// provider), its X25519MLKEM768, SecP256r1MLKEM768, MLKEM768 and MLKEM1024 stay
+    /// aws-lc-rs's, with their own `fips()`, and pqhkex adds SecP384r1MLKEM1024, MLKEM512
+    /// and the legacy Kyber group where the policy lists them.
+    KeepBase,
+}
+
+/// Returns `base` with `policy`'s post-quantum groups in front of its own key-exchange
+/// groups, implemented by pqhkex or by the base provider as `merge` says.
+///
+/// The result's `kx_groups`: first the policy's post-quantum groups, in the policy's
+/// order (each pqhkex's, or with [`Merge::KeepBase`] the base's own where it has the
+/// group); then the provider's own groups, in the provider's order, except those with the
+/// codepoint of a group already placed and those the policy does not allow (under
+/// [`Policy::RequirePostQuantum`] the provider's classical groups are dropped, and its own
+/// post-quantum groups that the policy does not list are kept). The one exception, for
+/// truthful [`ConnectionReport`]s, is the share-reuse row of [`Merge`]'s table.
+///
+/// # FIPS
+///
+/// rustls's [`ClientConfig::fips`] and [`ServerConfig::fips`] are true only if every key-exchange
+/// group's `fips()` is. pqhkex's groups report it truthfully (see
+/// [`crate::rustls#fips`]): true only with the aws-lc backend (`aws-lc-rs-backend`) in
+/// aws-lc's FIPS mode. So over rustls's FIPS provider (`rustls::crypto::default_fips_provider()`,
+/// rustls feature `fips`):
+///
+/// * with `aws-lc-rs-backend` (aws-lc-rs then builds with `fips` too, one crate for both),
+///   either merge keeps the configuration FIPS, and `KeepBase` keeps aws-lc-rs's own
+///   X25519MLKEM768;
+/// * without it, pqhkex's groups are not FIPS and the configuration is not either.
+///   `KeepBase` still keeps every FIPS group the provider had; drop the others with
+///   `provider.kx_groups.retain(|g| g.fips())` if the configuration must stay FIPS (as
+///   rustls itself filters its FIPS provider's default groups).
+///
+/// ```
+/// use pqhkex::policy::{add_post_quantum_with, Merge};
+/// use rustls::crypto::aws_lc_rs;
+/// let p = add_post_quantum_with(aws_lc_rs::default_provider(), pqhkex::Policy::PreferPostQuantum, Merge::KeepBase);
+/// let names: Vec<u16> = p.kx_groups.iter().map(|g| u16::from(g.name())).collect();
+/// assert_eq!(&names[..3], &[0x11ec, 0x11eb, 0x11ed]); // the policy's order
+/// // aws-lc-rs's own X25519MLKEM768 is kept; it lacks the NIST hybrids in its default
+/// // groups, so those are pqhkex's.
+/// assert!(std::ptr::addr_eq(p.kx_groups[0], aws_lc_rs::kx_group::X25519MLKEM768));
+/// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[1]));
+/// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[2]));
+/// // Its X25519 is kept too: the hybrid in front is its own.
+/// let x25519 = p.kx_groups.iter().find(|g| u16::from(g.name()) == 0x001d).unwrap();
+/// assert!(!pqhkex::rustls::is_pqhkex_group(*x25519));
+/// ```
+pub fn add_post_quantum_with(base: CryptoProvider, policy: Policy, merge: Merge) -> CryptoProvider {
+    let own = |code: u16| {
+        base.kx_groups
+            .iter()
+            .copied()
+            .find(|kx| u16::from(kx.name()) == code)
+    };
+    let front: Vec<&'static dyn SupportedKxGroup> = policy
+        .groups()
+        .iter()
+        .copied()
+        .filter(|g| g.is_post_quantum())
+        .map(|g| match merge {
+            Merge::KeepBase => own(g.code).unwrap_or_else(|| crate::rustls::kx_group(g)),
+            Merge::ReplaceBase => crate::rustls::kx_group(g),
+        })
+        .collect();
+    // The classical half of the first group when that is pqhkex's hybrid: the client
+    // sends that share from the hybrid's key pair, and completes it with pqhkex's code.
+    let reused = front
+        .first()
+        .filter(|kx| crate::rustls::is_pqhkex_group(**kx))
+        .and_then(|kx| groups::by_code(u16::from(kx.name())))
+        .and_then(|g| g.classical_component())
+        .and_then(|(_, alg)| groups::ALL.iter().copied().find(|g| g.components == [alg]));
+    let theirs = base.kx_groups.iter().filter_map(|kx| {
+        let code = u16::from(kx.name());
+        if front.iter().any(|o| u16::from(o.name()) == code) {
+            return None;
+        }
+        let allowed = match groups::by_code(code) {
+            Some(g) => policy.allows(g),
+            // A group pqhkex does not know (FFDHE, a vendor group): classical for all we
+            // know, so kept only by a policy that does not require post-quantum.
+            None => !policy.requires_post_quantum(),
+        };
+        match reused {
+            Some(g) if allowed && g.code == code => Some(crate::rustls::kx_group(g)),
+            _ => allowed.then_some(*kx),
+        }
+    });
+    let kx_groups = front.iter().copied().chain(theirs).collect();
+    CryptoProvider { kx_groups, ..base }
 }

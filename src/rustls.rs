@@ -29,6 +29,48 @@
 //! assert!(pqhkex::rustls::is_pqhkex_group(config.crypto_provider().kx_groups[0]));
 //! ```
 //!
+//! # FIPS
+//!
+//! [`SupportedKxGroup::fips`] of a pqhkex group is [`is_fips`] of its table entry: true
+//! exactly when
+//!
+//! 1. the group combines its components in a way FIPS 140-3 can approve
+//!    ([`Group::fips_approved_combination`]: the secret that comes first in the
+//!    concatenation is from ML-KEM or from ECDH over P-256 / P-384, SP 800-56C rev 2 §2),
+//!    and
+//! 2. every component runs in a FIPS module in FIPS mode ([`in_fips_module`]): on the
+//!    aws-lc backend (feature `aws-lc-rs-backend`), with aws-lc-rs built with its `fips`
+//!    feature, and aws-lc in FIPS mode (`aws_lc_rs::try_fips_mode()`). graviola and the
+//!    pure-Rust components are never a FIPS module.
+//!
+//! | group | first in the concatenation | approved combination | `fips()` |
+//! |---|---|---|---|
+//! | X25519MLKEM768 | ML-KEM-768 | yes | ML-KEM-768 and X25519 both on aws-lc in FIPS mode |
+//! | SecP256r1MLKEM768 | P-256 ECDH | yes | P-256 and ML-KEM-768 both on aws-lc in FIPS mode |
+//! | SecP384r1MLKEM1024 | P-384 ECDH | yes | P-384 and ML-KEM-1024 both on aws-lc in FIPS mode |
+//! | MLKEM512, MLKEM768, MLKEM1024 | ML-KEM | yes | ML-KEM on aws-lc in FIPS mode |
+//! | secp256r1, secp384r1 | ECDH | yes | the curve on aws-lc in FIPS mode |
+//! | x25519 | X25519 | no (not an approved curve) | always false |
+//! | X25519Kyber768Draft00 | X25519 | no | always false |
+//!
+//! This is rustls's own reasoning for aws-lc-rs's hybrids (the first component decides),
+//! made stricter: rustls's SecP256r1MLKEM768 reports only its P-256 half, pqhkex requires
+//! both halves in the module. Like rustls, it counts aws-lc's ML-KEM, which the module
+//! implements in FIPS mode, as approved. In a default build (no `aws-lc-rs-backend`), every
+//! pqhkex group reports `false`, so a configuration that includes one is truthfully not
+//! FIPS; to keep the base provider's own (FIPS) groups where it has them, see
+//! [`Merge::KeepBase`](crate::policy::Merge::KeepBase).
+//!
+//! ```
+//! use pqhkex::{groups, rustls::is_fips};
+//! // X25519 is never approved, wherever it runs.
+//! assert!(!is_fips(&groups::X25519));
+//! assert!(!pqhkex::rustls::X25519.fips());
+//! // The others are FIPS exactly when their components run in aws-lc's FIPS module.
+//! let in_module = groups::X25519MLKEM768.components.iter().all(|a| pqhkex::rustls::in_fips_module(*a));
+//! assert_eq!(pqhkex::rustls::X25519MLKEM768.fips(), in_module);
+//! ```
+//!
 //! Every invalid peer share is refused with
 //! [`PeerMisbehaved::InvalidKeyShare`](::rustls::PeerMisbehaved::InvalidKeyShare), on
 //! which rustls sends an `illegal_parameter` alert.
@@ -98,6 +140,11 @@ impl SupportedKxGroup for KxGroup {
 
     fn name(&self) -> NamedGroup {
         named(self.group.code)
+    }
+
+    /// [`is_fips`] of the group: see the [module documentation](self#fips).
+    fn fips(&self) -> bool {
+        is_fips(self.group)
     }
 
     fn usable_for_version(&self, version: ProtocolVersion) -> bool {
@@ -269,6 +316,10 @@ impl SupportedKxGroup for Tls12Only {
         named(self.group.code)
     }
 
+    fn fips(&self) -> bool {
+        is_fips(self.group)
+    }
+
     fn usable_for_version(&self, version: ProtocolVersion) -> bool {
         version == ProtocolVersion::TLSv1_2
     }
@@ -320,4 +371,135 @@ pub fn kx_group(group: &'static Group) -> &'static dyn SupportedKxGroup {
         .copied()
         .find(|g| u16::from(g.name()) == group.code)
         .expect("every table entry has a rustls group (tests/table.rs)")
+}
+
+/// Whether pqhkex runs `algorithm`'s TLS key exchange in a FIPS module in FIPS mode, in
+/// this process: on the aws-lc backend ([`Backend::AwsLcRs`](crate::Backend::AwsLcRs),
+/// feature `aws-lc-rs-backend`; [`Backend::for_algorithm`](crate::Backend::for_algorithm)
+/// tells which backend runs), with aws-lc
+/// in FIPS mode (`aws_lc_rs::try_fips_mode()` succeeds only when aws-lc-rs is built with
+/// its `fips` feature, e.g. through rustls's `fips` feature). Always false on graviola and
+/// the pure-Rust components.
+///
+/// This says where the code runs, not whether the algorithm is approved: aws-lc's FIPS
+/// module also runs X25519, which is not an approved key-agreement scheme
+/// ([`Group::fips_approved_combination`] covers that side).
+///
+/// ```
+/// use pqhkex::{rustls::in_fips_module, Algorithm, Backend};
+/// for alg in Algorithm::ALL {
+///     if Backend::for_algorithm(*alg) != Backend::AwsLcRs {
+///         assert!(!in_fips_module(*alg));
+///     }
+/// }
+/// ```
+pub fn in_fips_module(algorithm: crate::Algorithm) -> bool {
+    #[cfg(feature = "aws-lc-rs-backend")]
+    {
+        crate::Backend::for_algorithm(algorithm) == crate::Backend::AwsLcRs
+            && aws_lc_rs::try_fips_mode().is_ok()
+    }
+    #[cfg(not(feature = "aws-lc-rs-backend"))]
+    {
+        let _ = algorithm;
+        false
+    }
+}
+
+/// Whether a key exchange on `group`, run by pqhkex in this process, is FIPS: its
+/// combination is approvable ([`Group::fips_approved_combination`]) and every component
+/// runs in a FIPS module in FIPS mode ([`in_fips_module`]). What
+/// [`SupportedKxGroup::fips`] of pqhkex's rustls groups reports; see the
+/// [module documentation](self#fips) for the truth table.
+///
+/// ```
+/// use pqhkex::{groups, rustls::{in_fips_module, is_fips}, Algorithm};
+/// assert!(!is_fips(&groups::X25519)); // never: X25519 is not an approved curve
+/// assert_eq!(
+///     is_fips(&groups::SECP384R1MLKEM1024),
+///     in_fips_module(Algorithm::P384) && in_fips_module(Algorithm::MlKem1024),
+/// );
+/// ```
+pub fn is_fips(group: &Group) -> bool {
+    fips_with(group, in_fips_module)
+}
+
+/// [`is_fips`] with `in_module` telling whether a component runs in a FIPS module.
+fn fips_with(group: &Group, in_module: impl Fn(crate::Algorithm) -> bool) -> bool {
+    group.fips_approved_combination() && group.components.iter().all(|a| in_module(*a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Algorithm;
+
+    /// The truth table of the module documentation, for every group and every
+    /// combination of its components running in a FIPS module or not.
+    #[test]
+    fn fips_truth_table() {
+        // (group, whether it is FIPS when all of its components run in the module)
+        let table: &[(&Group, bool)] = &[
+            (&groups::X25519MLKEM768, true),
+            (&groups::SECP256R1MLKEM768, true),
+            (&groups::SECP384R1MLKEM1024, true),
+            (&groups::MLKEM512, true),
+            (&groups::MLKEM768, true),
+            (&groups::MLKEM1024, true),
+            #[cfg(feature = "legacy-kyber")]
+            (&groups::X25519KYBER768DRAFT00, false),
+            (&groups::X25519, false),
+            (&groups::SECP256R1, true),
+            (&groups::SECP384R1, true),
+        ];
+        assert_eq!(table.len(), groups::ALL.len(), "every group is in the table");
+        for (group, when_all_in_module) in table {
+            assert_eq!(fips_with(group, |_| true), *when_all_in_module, "{group}");
+            assert!(!fips_with(group, |_| false), "{group}");
+            // One component outside the module is enough to make it not FIPS.
+            for outside in group.components {
+                assert!(!fips_with(group, |a| a != *outside), "{group} without {outside}");
+            }
+        }
+        // The first component decides the combination: X25519 first never qualifies,
+        // X25519 second does (SP 800-56C rev 2: Z' = Z || T).
+        assert_eq!(
+            groups::X25519MLKEM768.components,
+            [Algorithm::MlKem768, Algorithm::X25519]
+        );
+        assert!(groups::X25519MLKEM768.fips_approved_combination());
+        #[cfg(feature = "legacy-kyber")]
+        assert_eq!(
+            groups::X25519KYBER768DRAFT00.components[0],
+            Algorithm::X25519
+        );
+    }
+
+    /// Outside aws-lc's FIPS mode (every build without `aws-lc-rs-backend`, and aws-lc-rs
+    /// without its `fips` feature) no pqhkex group claims FIPS, whatever its combination;
+    /// in FIPS mode, exactly the table's groups whose components all run on aws-lc do.
+    #[test]
+    fn groups_report_fips_only_in_the_fips_module() {
+        #[cfg(feature = "aws-lc-rs-backend")]
+        let fips_mode = aws_lc_rs::try_fips_mode().is_ok();
+        #[cfg(not(feature = "aws-lc-rs-backend"))]
+        let fips_mode = false;
+        let mut claimed = 0;
+        for kx in ALL_KX_GROUPS {
+            let group = group_of(kx.name()).unwrap();
+            let expected = fips_mode
+                && fips_with(group, |a| {
+                    crate::Backend::for_algorithm(a) == crate::Backend::AwsLcRs
+                });
+            assert_eq!(kx.fips(), expected, "{group}");
+            assert_eq!(is_fips(group), expected, "{group}");
+            claimed += usize::from(kx.fips());
+        }
+        for g in [&groups::SECP256R1, &groups::SECP384R1, &groups::X25519] {
+            assert_eq!(tls12_only(g).unwrap().fips(), is_fips(g), "{g}");
+        }
+        if !fips_mode {
+            assert_eq!(claimed, 0);
+        }
+    }
 }

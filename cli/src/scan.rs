@@ -395,10 +395,17 @@ fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
                 .unwrap_or("no common method")
         )
     );
-    let names: Vec<&str> = s
+    let names: Vec<String> = s
         .host_key_algorithms
         .iter()
-        .map(|h| h.name.as_str())
+        .map(|h| {
+            let kind = match h.quantum_vulnerable {
+                Answer::Yes => "quantum-vulnerable",
+                Answer::No => "post-quantum host key",
+                Answer::Undetermined => "unknown",
+            };
+            format!("{} ({kind})", h.name)
+        })
         .collect();
     let all_classical = s.host_key_algorithms.iter().all(|h| !h.post_quantum);
     let _ = writeln!(
@@ -406,11 +413,33 @@ fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
         "  host keys: {}{}",
         text(&names.join(", ")),
         if all_classical {
-            " (all classical: authentication is not post-quantum yet)"
+            "; all classical: authentication is not post-quantum yet"
         } else {
             ""
         }
     );
+    if let Some(k) = &s.host_key {
+        let mut size = Vec::new();
+        if let Some(b) = k.bits {
+            size.push(format!("{b} bits"));
+        }
+        if let Some(c) = &k.curve {
+            size.push(c.clone());
+        }
+        let _ = writeln!(
+            out,
+            "  host key presented: {} ({}){}, {}, signature verified: {}",
+            text(&k.algorithm),
+            k.family.as_str(),
+            if size.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", size.join(", "))
+            },
+            text(&k.fingerprint),
+            k.signature_verified
+        );
+    }
     let v = &s.verification;
     let detail = text(v.detail.as_deref().unwrap_or(""));
     let status = match v.status {

@@ -386,13 +386,17 @@ fn scan_mixed_server_with_hello_retry() {
     let p = &tls["cryptoProperties"]["protocolProperties"];
     assert_eq!(p["type"], "tls");
     assert_eq!(p["version"], "1.3");
+    // The groups accepted, then the certificate served (schema version 3).
+    let refs = names(&p["cryptoRefArray"]);
     assert_eq!(
-        names(&p["cryptoRefArray"]),
+        refs[..2],
         [
             "crypto/tls-group/X25519MLKEM768",
             "crypto/tls-group/secp256r1"
         ]
     );
+    assert_eq!(refs.len(), 3, "{refs:?}");
+    assert!(refs[2].starts_with("crypto/certificate/CN=rcgen self signed cert#"), "{refs:?}");
     let deps = bom["dependencies"].as_array().unwrap();
     let hybrid = deps
         .iter()
@@ -428,7 +432,19 @@ fn tls12_only_peer() {
     assert_eq!(t["tls12_only"], true);
     assert_eq!(t["error"]["kind"], "tls12-only");
     assert_eq!(probe(t, "x25519")["protocol"], "TLS 1.2");
-    assert_eq!(probe(t, "X25519MLKEM768")["result"], "rejected");
+    // Post-quantum groups are TLS 1.3 only: not applicable, never "rejected", with
+    // the server's protocol_version alert kept as the evidence.
+    assert_eq!(probe(t, "X25519MLKEM768")["result"], "not-applicable");
+    assert_eq!(probe(t, "X25519MLKEM768")["alert"], "protocol_version");
+    assert_eq!(t["legacy"]["tls12"], "accepted");
+    assert_eq!(t["pq_posture"], "classical-only");
+    let plan: Vec<&str> = t["migration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert!(plan.contains(&"enable TLS 1.3 and offer X25519MLKEM768"), "{plan:?}");
 }
 
 /// A TCP server running `f` on each connection, on its own thread.
@@ -589,7 +605,7 @@ fn scan_json_matches_the_published_schema() {
     ]);
     assert_eq!(out.code, 3, "one unreachable target: {}", out.stderr);
     let doc = out.json();
-    assert_eq!(doc["schema_version"], "2");
+    assert_eq!(doc["schema_version"], "3");
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(
         errors.is_empty(),

@@ -210,3 +210,60 @@ fn split_client_hello_passes_boringssl() {
     assert_eq!(split.tcp_segments.group.as_deref(), Some("X25519MLKEM768"));
     assert_eq!(split.tls_records.group.as_deref(), Some("X25519MLKEM768"));
 }
+
+/// The scanner's preference probes (pqhkex_inventory::preference) against BoringSSL.
+/// BoringSSL follows the client's group order unless `SSL_OP_CIPHER_SERVER_PREFERENCE`
+/// is set: by default a client listing x25519 first gets x25519 even with both shares
+/// sent, so the server is only "pq-capable"; with server preference and
+/// X25519MLKEM768 first in its list it picks the hybrid, and asks for it by
+/// HelloRetryRequest when only an x25519 share was sent.
+#[test]
+fn scanner_preference_probes_against_boringssl() {
+    use pqhkex_inventory::{preference, Answer, Posture, Target};
+    let scanner = pqhkex_inventory::Scanner::new(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .unwrap()
+    .groups(&[&groups::X25519MLKEM768, &groups::X25519]);
+    for (server_groups, server_preference, prefers, upgrades, posture) in [
+        (
+            "X25519MLKEM768:X25519",
+            false,
+            Answer::No,
+            Answer::No,
+            Posture::PqCapable,
+        ),
+        (
+            "X25519MLKEM768:X25519",
+            true,
+            Answer::Yes,
+            Answer::Yes,
+            Posture::PqPreferred,
+        ),
+        (
+            "X25519:X25519MLKEM768",
+            true,
+            Answer::No,
+            Answer::No,
+            Posture::PqCapable,
+        ),
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        bssl::serve_forever_with(listener, Some(server_groups), server_preference);
+        let r = scanner.scan_target(&Target::parse(&addr.to_string()).unwrap());
+        let json = serde_json::to_string_pretty(&r).unwrap();
+        let what = format!("{server_groups}, server preference {server_preference}");
+        let p = r.preference.as_ref().expect("preference probed");
+        assert_eq!(p.prefers_post_quantum, prefers, "{what}: {json}");
+        assert_eq!(p.upgrades_by_hrr, upgrades, "{what}: {json}");
+        assert_eq!(r.pq_posture, Some(posture), "{what}: {json}");
+        let both = p.probe(preference::Check::BothShares).unwrap();
+        let expected = if prefers == Answer::Yes {
+            "X25519MLKEM768"
+        } else {
+            "x25519"
+        };
+        assert_eq!(both.group.as_deref(), Some(expected), "{what}: {json}");
+    }
+}

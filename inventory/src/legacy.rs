@@ -18,7 +18,9 @@
 //!      secp521r1 and x448; the ServerKeyExchange names the curve chosen, which is
 //!      dropped from the next offer, until the server refuses (at most one probe per
 //!      curve, plus the refusal), so that [`KeyExchange::curves`] lists every curve it
-//!      accepts;
+//!      accepts (a server that chose an ECDSA suite keeps its certificate's curve in
+//!      every later offer, last: RFC 8422 §5.1.1 makes it refuse without it; if it then
+//!      takes that curve again, `detail` says which curves stay undetermined);
 //!    * DHE: only DHE suites, no supported_groups; [`KeyExchange::dh_bits`] is the
 //!      size of the prime the ServerKeyExchange carries.
 //!

@@ -74,6 +74,13 @@ pub fn server(listener: TcpListener, groups: Option<&str>) -> Endpoint {
 /// verifies the name "localhost" (`SslConnector`'s defaults).
 /// A BoringSSL server context with the test certificate, TLS 1.3 only, and `groups`.
 fn server_context(groups: Option<&str>) -> SslContext {
+    server_context_with(groups, false)
+}
+
+/// [`server_context`], choosing the group by the server's order when
+/// `server_preference` (BoringSSL follows the client's order unless
+/// `SSL_OP_CIPHER_SERVER_PREFERENCE` is set).
+fn server_context_with(groups: Option<&str>, server_preference: bool) -> SslContext {
     let (cert, key) = crate::common::cert();
     let mut ctx = SslContext::builder(SslMethod::tls()).expect("SSL_CTX_new");
     let x509 = X509::from_der(cert).expect("certificate DER");
@@ -81,13 +88,21 @@ fn server_context(groups: Option<&str>) -> SslContext {
     let pkey = PKey::private_key_from_pkcs8(key.secret_der()).expect("PKCS#8 key");
     ctx.set_private_key(&pkey).expect("server key");
     restrict(&mut ctx, groups);
+    if server_preference {
+        ctx.set_options(boring::ssl::SslOptions::CIPHER_SERVER_PREFERENCE);
+    }
     ctx.build()
 }
 
 /// A BoringSSL server for any number of connections on its own thread (a scan makes
 /// several): each a handshake, a wait for the client's close_notify, and a close.
 pub fn serve_forever(listener: TcpListener, groups: Option<&str>) {
-    let ctx = server_context(groups);
+    serve_forever_with(listener, groups, false)
+}
+
+/// [`serve_forever`], with the server's group order deciding when `server_preference`.
+pub fn serve_forever_with(listener: TcpListener, groups: Option<&str>, server_preference: bool) {
+    let ctx = server_context_with(groups, server_preference);
     std::thread::spawn(move || {
         for sock in listener.incoming().flatten() {
             set_timeouts(&sock);
