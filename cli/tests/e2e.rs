@@ -396,7 +396,10 @@ fn scan_mixed_server_with_hello_retry() {
         ]
     );
     assert_eq!(refs.len(), 3, "{refs:?}");
-    assert!(refs[2].starts_with("crypto/certificate/CN=rcgen self signed cert#"), "{refs:?}");
+    assert!(
+        refs[2].starts_with("crypto/certificate/CN=rcgen self signed cert#"),
+        "{refs:?}"
+    );
     let deps = bom["dependencies"].as_array().unwrap();
     let hybrid = deps
         .iter()
@@ -444,7 +447,10 @@ fn tls12_only_peer() {
         .iter()
         .map(|s| s["action"].as_str().unwrap())
         .collect();
-    assert!(plan.contains(&"enable TLS 1.3 and offer X25519MLKEM768"), "{plan:?}");
+    assert!(
+        plan.contains(&"enable TLS 1.3 and offer X25519MLKEM768"),
+        "{plan:?}"
+    );
 }
 
 /// A TCP server running `f` on each connection, on its own thread.

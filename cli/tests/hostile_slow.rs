@@ -249,7 +249,11 @@ fn memory_per_target_is_bounded_while_streaming() {
         let small = peak_kib(2_000, json);
         let large = peak_kib(40_000, json);
         eprintln!("peak RSS (json: {json}): 2,000 targets {small} KiB, 40,000 targets {large} KiB");
-        // Before: 38,000 more targets held to the end, 50-70 MB more.
-        assert!(large < small + 12 * 1024, "{small} KiB -> {large} KiB");
+        // Before: 38,000 more targets held to the end, 50-70 MB more. Streaming, the
+        // difference is the allocator's (64 worker threads, one malloc arena each): +7 to
+        // +13 MB measured on this shared machine, and not growing with the count (80,000
+        // targets peaked below 40,000 in one run). 20 MiB still catches results held to
+        // the end.
+        assert!(large < small + 20 * 1024, "{small} KiB -> {large} KiB");
     }
 }

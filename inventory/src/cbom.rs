@@ -8,7 +8,18 @@
 //! * per reachable endpoint, a `cryptographic-asset` component (`assetType: protocol`,
 //!   TLS) whose `cryptoRefArray` lists the groups that endpoint accepted, and whose
 //!   `cipherSuites` holds what the browser-like offer negotiated;
+//! * per served certificate (schema version 3 scans), a `cryptographic-asset` of type
+//!   `certificate` (`certificateProperties`: subject and issuer names, validity,
+//!   `signatureAlgorithmRef`, `subjectPublicKeyRef`, format X.509), its public key (a
+//!   `related-crypto-material` asset) and the key and signature algorithms (`algorithm`
+//!   assets, `nistQuantumSecurityLevel` 0 for classical, the category for ML-DSA and
+//!   SLH-DSA), listed in the endpoint's protocol asset; the TLS 1.2 cipher suites the raw
+//!   probes saw are in its `cipherSuites`;
 //! * per endpoint, a `service` (with its `tls://` endpoint) depending on that protocol.
+//!
+//! A hybrid group's `classicalSecurityLevel` is its ECDH half's (see
+//! `classical_security_level`: the hedge a hybrid offers if ML-KEM falls to classical
+//! cryptanalysis); ML-KEM's own strength is its `nistQuantumSecurityLevel`.
 //!
 //! Property names are namespaced `pqhkex:` (CycloneDX property taxonomy convention).
 //!

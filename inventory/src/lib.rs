@@ -5,8 +5,12 @@
 //! browser-like offer (what Chrome and Firefox send today), then each group alone,
 //! optionally each group without a key share (to see a HelloRetryRequest), and it
 //! reports what the endpoint accepted, how it classifies ([`Class`]: `pq-only`,
-//! `pq-and-classical`, `classical-only`, `tls12-only`, `undetermined`, ...) and its
-//! certificate.
+//! `pq-and-classical`, `classical-only`, `tls12-only`, `undetermined`, ...), and the rest
+//! of its quantum-vulnerable surface: the certificate chain as served ([`cert`]), how it
+//! authenticates ([`auth`], including whether it signs with ML-DSA when asked), TLS 1.2
+//! and older with RSA key transport ([`legacy`], raw ClientHellos from [`hello`]), whether
+//! it prefers post-quantum or merely accepts it ([`preference`], [`Posture`]), and a
+//! migration plan drawn from those findings ([`migration`]).
 //!
 //! * [`Target`] parses what users write: `host:port`, `host`, `[v6]:port`, `https://` URLs.
 //! * [`Scanner`] probes them with bounded concurrency, one deadline per probe and one
@@ -17,11 +21,14 @@
 //!   `undetermined` where the evidence does not decide.
 //! * The results ([`TargetResult`], [`ScanReport`]) are `serde` types: their JSON is
 //!   exactly what `pqhkex scan --json` prints, described field by field by the published
-//!   JSON Schema `schema/scan-v3.schema.json` (version [`SCHEMA_VERSION`]).
+//!   JSON Schema `schema/scan-v3.schema.json` (version [`SCHEMA_VERSION`]; versions 1 and 2
+//!   stay published and their documents still deserialize).
 //!
 //! Inside, the crate is in rooms: scheduling (`Scanner`, deadlines, concurrency),
-//! probing ([`probe`] for one TLS handshake, the per-target TLS probe sequence, [`ssh`]),
-//! the [`verdict`] (pure), and the report types and their [`cbom`].
+//! probing ([`probe`] for one TLS handshake, the per-target TLS probe sequence, [`hello`],
+//! [`legacy`] and [`preference`] for raw ClientHellos, [`ssh`]), pure functions of the
+//! evidence ([`verdict`], [`cert`], [`auth`], [`migration`]), and the report types and
+//! their [`cbom`].
 //! * [`cbom`] writes a CycloneDX 1.6 CBOM of the results and merges it into a CycloneDX
 //!   document a tool already has.
 //! * [`probe`] is the single handshake underneath, for checks of your own.

@@ -343,3 +343,182 @@ fn ssh_steps(r: &TargetResult) -> Vec<MigrationStep> {
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    //! The plan as a table: each row a finding and the first step it must produce (or
+    //! none).
+    use super::*;
+    use crate::auth::Authentication;
+    use crate::legacy::Legacy;
+    use crate::preference::Preference;
+    use crate::{Accepted, Failure, Support, Verdict};
+
+    fn base(class: Class) -> TargetResult {
+        let mut r = TargetResult::unreachable("h:443", None, &Failure::Other("x".into()));
+        r.status = Status::Ok;
+        r.error = None;
+        r.classification = class;
+        r.verdict = Some(Verdict {
+            post_quantum: Support::Accepted,
+            classical: Support::Accepted,
+            reasons: vec![],
+        });
+        r.accepted = Accepted {
+            hybrid: vec!["X25519MLKEM768".into()],
+            post_quantum: vec![],
+            classical: vec!["x25519".into()],
+        };
+        r
+    }
+
+    fn auth(class: AuthClass, ml_dsa: Answer) -> Authentication {
+        Authentication {
+            class,
+            signature_scheme: Some("rsa_pss_rsae_sha256".into()),
+            signature_scheme_code: Some("0x0804".into()),
+            leaf_key: Some("RSA-2048".into()),
+            ml_dsa_when_asked: ml_dsa,
+            ml_dsa_detail: None,
+            reasons: vec![],
+        }
+    }
+
+    #[test]
+    fn table() {
+        let pref = |prefers, upgrades| Preference {
+            prefers_post_quantum: prefers,
+            upgrades_by_hrr: upgrades,
+            ..Preference::default()
+        };
+        let legacy = |rsa| Legacy {
+            tls12: VersionResult::Accepted,
+            tls11: VersionResult::Refused,
+            tls10: VersionResult::Refused,
+            rsa_key_transport: rsa,
+            rsa_key_transport_suites: if rsa == Answer::Yes {
+                vec!["TLS_RSA_WITH_AES_128_GCM_SHA256".into()]
+            } else {
+                vec![]
+            },
+            ..Legacy::default()
+        };
+        // (what, the result, expected actions in order)
+        let mut rows: Vec<(&str, TargetResult, Vec<&str>)> = Vec::new();
+
+        let mut r = base(Class::PqAndClassical);
+        r.preference = Some(pref(Answer::Yes, Answer::Yes));
+        r.legacy = Some(legacy(Answer::No));
+        r.authentication = Some(auth(AuthClass::PostQuantum, Answer::Yes));
+        rows.push(("nothing to do", r, vec![]));
+
+        let mut r = base(Class::ClassicalOnly);
+        r.preference = Some(pref(Answer::No, Answer::No));
+        rows.push(("classical only", r, vec!["offer X25519MLKEM768"]));
+
+        let mut r = base(Class::PqAndClassical);
+        r.preference = Some(pref(Answer::No, Answer::Yes));
+        rows.push((
+            "accepts but does not prefer",
+            r,
+            vec!["prefer post-quantum on the server"],
+        ));
+
+        let mut r = base(Class::Tls12Only);
+        r.legacy = Some(legacy(Answer::Yes));
+        rows.push((
+            "TLS 1.2 with RSA key transport: now before high",
+            r,
+            vec![
+                "disable TLS_RSA_* key transport",
+                "enable TLS 1.3 and offer X25519MLKEM768",
+            ],
+        ));
+
+        let mut r = base(Class::PqAndClassical);
+        r.preference = Some(pref(Answer::Yes, Answer::Yes));
+        r.authentication = Some(auth(AuthClass::Classical, Answer::No));
+        rows.push((
+            "classical authentication is a plan, last",
+            r,
+            vec!["authentication is classical: plan ML-DSA for private PKI (and dual or composite certificates where public clients must still be served)"],
+        ));
+
+        let mut r = base(Class::PqAndClassical);
+        r.preference = Some(pref(Answer::Yes, Answer::Yes));
+        r.authentication = Some(auth(AuthClass::Classical, Answer::Yes));
+        rows.push((
+            "dual certificates",
+            r,
+            vec!["retire the classical certificate once clients verify ML-DSA"],
+        ));
+
+        let mut r = base(Class::Undetermined);
+        r.verdict = Some(Verdict {
+            post_quantum: Support::Undetermined,
+            classical: Support::Accepted,
+            reasons: vec!["X25519MLKEM768: timeout".into()],
+        });
+        rows.push((
+            "undetermined: never a guess, only an info step",
+            r,
+            vec!["complete the inventory of the key exchange"],
+        ));
+
+        let mut r = base(Class::PqAndClassical);
+        r.preference = Some(pref(Answer::Undetermined, Answer::Undetermined));
+        r.pq_posture = Some(Posture::Undetermined);
+        rows.push((
+            "preference undetermined",
+            r,
+            vec!["complete the inventory of the server's group preference"],
+        ));
+
+        for (what, r, expected) in rows {
+            let plan = plan(&r).expect("reachable");
+            let actions: Vec<&str> = plan.iter().map(|s| s.action.as_str()).collect();
+            assert_eq!(actions, expected, "{what}: {plan:#?}");
+            // Most urgent first.
+            assert!(
+                plan.windows(2).all(|w| w[0].urgency <= w[1].urgency),
+                "{what}: {plan:#?}"
+            );
+            // Every step says why.
+            assert!(plan.iter().all(|s| !s.reason.is_empty()), "{what}");
+        }
+    }
+
+    #[test]
+    fn small_rsa_keys_and_old_versions_are_now() {
+        let mut r = base(Class::PqAndClassical);
+        r.preference = Some(Preference {
+            prefers_post_quantum: Answer::Yes,
+            upgrades_by_hrr: Answer::Yes,
+            ..Preference::default()
+        });
+        r.legacy = Some(Legacy {
+            tls12: VersionResult::Accepted,
+            tls11: VersionResult::Accepted,
+            tls10: VersionResult::Accepted,
+            rsa_key_transport: Answer::No,
+            ..Legacy::default()
+        });
+        let mut c = crate::cert::describe(&[]);
+        c.public_key.family = AlgorithmFamily::Rsa;
+        c.public_key.algorithm = "RSA".into();
+        c.public_key.bits = Some(1024);
+        c.subject = Some("CN=old".into());
+        r.certificate_chain = vec![c];
+        let plan = plan(&r).unwrap();
+        let now: Vec<&str> = plan
+            .iter()
+            .filter(|s| s.urgency == Urgency::Now)
+            .map(|s| s.action.as_str())
+            .collect();
+        assert!(now.contains(&"disable TLS 1.0 and TLS 1.1"), "{plan:#?}");
+        assert!(
+            now.contains(&"RSA-1024 certificate: replace now"),
+            "{plan:#?}"
+        );
+    }
+}

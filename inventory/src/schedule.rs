@@ -30,8 +30,8 @@ pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(60);
 /// The probes run on `provider`'s cipher suites, signature checks and RNG, with
 /// pqhkex's key-exchange groups; no rustls provider feature is switched on here.
 /// Defaults: every group of pqhkex's table, no HelloRetryRequest probes, the split
-/// ClientHello checks on, the web PKI roots, 5 s per probe, 60 s per target, 8 targets
-/// at once.
+/// ClientHello checks on, the endpoint-surface probes on ([`Scanner::surface_probes`]),
+/// the web PKI roots, 5 s per probe, 60 s per target, 8 targets at once.
 ///
 /// **What is bounded by what.** Each probe (one handshake: connecting, every read and
 /// write, the close) runs under one deadline, [`Scanner::timeout`] from its start, and
