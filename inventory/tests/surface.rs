@@ -20,12 +20,26 @@ use pqhkex_inventory::legacy::VersionResult;
 use pqhkex_inventory::migration::Urgency;
 use pqhkex_inventory::{Answer, Class, Posture, ProbeResult, Scanner, Target, TargetResult};
 
+/// Scans `addr`; every result is checked against the published JSON Schema
+/// (schema/scan-v3.schema.json) and must survive a JSON round trip.
 fn scan(addr: &str) -> TargetResult {
-    Scanner::new(Arc::new(rustls::crypto::ring::default_provider()))
+    let r = Scanner::new(Arc::new(rustls::crypto::ring::default_provider()))
         .unwrap()
         .groups(&[&X25519MLKEM768, &X25519, &SECP256R1, &SECP384R1])
         .timeout(Duration::from_secs(10))
-        .scan_target(&Target::parse(addr).unwrap())
+        .scan_target(&Target::parse(addr).unwrap());
+    let doc = serde_json::to_value(pqhkex_inventory::ScanReport::new(vec![r.clone()])).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/scan-v3.schema.json"
+    ))
+    .unwrap();
+    let schema = jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap();
+    let errors: Vec<String> = schema.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+    let back: pqhkex_inventory::ScanReport = serde_json::from_value(doc).unwrap();
+    assert_eq!(back.targets[0], r);
+    r
 }
 
 fn actions(r: &TargetResult) -> Vec<String> {
