@@ -123,6 +123,11 @@ pub enum Error {
     },
     /// The TLS handshake failed for a reason other than the policy.
     Handshake(rustls::Error),
+    /// A TLS handshake failed; the [`Diagnosis`](crate::policy::Diagnosis) says what its
+    /// error shows (the alert or error first) and what that may mean in the policy's
+    /// terms, without claiming more than the evidence shows. From
+    /// [`Policy::explain_error`](crate::Policy::explain_error).
+    HandshakeFailed(Box<crate::policy::Diagnosis>),
     /// A group name or codepoint is not known to pqhkex.
     UnknownGroup(String),
     /// A byte string given to the [`kem_api`](crate::kem_api) (a key, a ciphertext or a
@@ -192,6 +197,7 @@ impl fmt::Display for Error {
                 },
             },
             Error::Handshake(e) => write!(f, "TLS handshake failed: {e}"),
+            Error::HandshakeFailed(d) => d.fmt(f),
             Error::UnknownGroup(g) => write!(f, "unknown key-exchange group {g:?}"),
             Error::InvalidLength {
                 what,
@@ -209,6 +215,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Handshake(e) => Some(e),
+            Error::HandshakeFailed(d) => d.tls_error().map(|e| e as _),
             _ => None,
         }
     }

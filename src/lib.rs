@@ -57,6 +57,7 @@ mod hybrid;
 pub mod inspect;
 mod kem;
 pub mod kem_api;
+pub mod observe;
 pub mod policy;
 pub mod rustls;
 pub mod ssh;

@@ -196,75 +196,54 @@ impl Policy {
         }
     }
 
-    /// Explains a failed handshake in the policy's terms.
+    /// Explains a failed handshake in the policy's terms, when the failure may come from
+    /// the policy's post-quantum requirement.
     ///
-    /// Under a policy that requires post-quantum ([`Policy::requires_post_quantum`]:
-    /// RequirePostQuantum, RequireHybrid, Cnsa2, an all-post-quantum Custom list), the
-    /// errors a handshake ends with when the
-    /// peer has no post-quantum group in common — no common group on our side, a
-    /// `handshake_failure` alert from the peer, or a HelloRetryRequest for a group we
-    /// did not offer — and those it ends with when the peer speaks only TLS 1.2 (where no
-    /// post-quantum group exists: RFC 10024 §3, draft-ietf-tls-mlkem §3) become
-    /// [`Error::NoPostQuantumGroup`]. Anything else, and every error under other
-    /// policies, gives `None`. For the `std::io::Error` of async stacks
-    /// (tokio-rustls), see [`Policy::explain_io`].
+    /// This is [`Policy::explain_error`] narrowed to what the policy can cause: it gives
+    /// `Some` only under a policy that requires post-quantum
+    /// ([`Policy::requires_post_quantum`]) and only for
+    ///
+    /// * [`Error::NoPostQuantumGroup`], when the error proves that no post-quantum group
+    ///   was in common: rustls found no common group against our post-quantum-only
+    ///   list, or the server chose (or asked by HelloRetryRequest for) a group we did not
+    ///   offer;
+    /// * [`Error::HandshakeFailed`] whose [`Diagnosis`] says post-quantum is a *possible*
+    ///   cause (a `handshake_failure` or `insufficient_security` alert from the server,
+    ///   which is also what a server sends when no cipher suite or signature scheme is in
+    ///   common), or that the peer does not speak TLS 1.3 (a post-quantum policy is TLS
+    ///   1.3 only; no post-quantum group exists for TLS 1.2: RFC 10024 §3,
+    ///   draft-ietf-tls-mlkem §3).
+    ///
+    /// Anything else (an untrusted certificate, say) gives `None`; use
+    /// [`Policy::explain_error`] to explain every failure. Pass the policy the failing
+    /// configuration was built with.
     ///
     /// ```
     /// use pqhkex::{Policy, Side};
     /// let e = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
     /// let explained = Policy::RequirePostQuantum.explain(Side::Client, &e).unwrap();
-    /// assert!(explained.to_string().contains("the server offered no post-quantum group"));
+    /// // The alert first, then what it may mean: the alert alone does not prove it.
+    /// assert!(explained.to_string().starts_with("TLS handshake failed: the server sent a fatal handshake_failure alert"));
+    /// assert!(explained.to_string().contains("if the server has no post-quantum group"));
     /// assert!(Policy::PreferPostQuantum.explain(Side::Client, &e).is_none());
+    /// // The server's own rustls found no group in common with its post-quantum-only list:
+    /// let e = rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoKxGroupsInCommon);
+    /// let explained = Policy::RequirePostQuantum.explain(Side::Server, &e).unwrap();
+    /// assert!(matches!(explained, pqhkex::Error::NoPostQuantumGroup { .. }));
     /// // A TLS 1.2-only client refused by a post-quantum-only server:
     /// let e = rustls::Error::PeerIncompatible(rustls::PeerIncompatible::Tls12NotOfferedOrEnabled);
     /// let explained = Policy::RequirePostQuantum.explain(Side::Server, &e).unwrap();
     /// assert!(explained.to_string().contains("speaks only TLS 1.2"));
     /// ```
     pub fn explain(self, side: Side, err: &::rustls::Error) -> Option<Error> {
-        use ::rustls::{AlertDescription, Error as E, PeerIncompatible as I, PeerMisbehaved};
-        if !self.requires_post_quantum() {
-            return None;
-        }
-        let no_common_group = matches!(
-            err,
-            E::PeerIncompatible(I::NoKxGroupsInCommon)
-                | E::AlertReceived(AlertDescription::HandshakeFailure)
-                | E::AlertReceived(AlertDescription::InsufficientSecurity)
-                | E::PeerMisbehaved(
-                    PeerMisbehaved::IllegalHelloRetryRequestWithUnofferedNamedGroup
-                )
-                | E::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedKxGroup)
-        );
-        // The peer cannot do TLS 1.3: we are TLS 1.3 only, so rustls refuses its 1.2
-        // (as a server: it offered no 1.3; as a client: the server chose 1.2), or the peer
-        // refused our 1.3-only hello with a protocol_version alert.
-        let tls12_only = matches!(
-            err,
-            E::PeerIncompatible(
-                I::Tls12NotOfferedOrEnabled
-                    | I::Tls12NotOffered
-                    | I::SupportedVersionsExtensionRequired
-                    | I::ServerTlsVersionIsDisabledByOurConfig
-            ) | E::AlertReceived(AlertDescription::ProtocolVersion)
-        );
-        let detail = if tls12_only {
-            let peer = match side {
-                Side::Client => "server",
-                Side::Server => "client",
-            };
-            format!("the {peer} speaks only TLS 1.2, which has no post-quantum group ({err})")
-        } else {
-            err.to_string()
-        };
-        (no_common_group || tls12_only).then(|| Error::NoPostQuantumGroup {
-            detected_by: side,
-            offered: Vec::new(),
-            detail: Some(detail),
-        })
+        self.explain_error(side, err)
+            .filter(|e| self.caused_by_policy(e))
     }
 
     /// [`Policy::explain`] for the `std::io::Error` that async TLS stacks return
-    /// (tokio-rustls's `connect` / `accept` wrap the rustls error in one).
+    /// (tokio-rustls's `connect` / `accept` wrap the rustls error in one, hyper-rustls
+    /// wraps that one in another). It follows the same chain as
+    /// [`Policy::explain_error`].
     ///
     /// ```
     /// use pqhkex::{Policy, Side};
@@ -273,12 +252,563 @@ impl Policy {
     ///     rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
     /// );
     /// assert!(Policy::RequirePostQuantum.explain_io(Side::Client, &e).is_some());
+    /// // hyper-rustls's wrapping: io::Error(Other, io::Error(InvalidData, rustls::Error)).
+    /// let twice = std::io::Error::other(e);
+    /// assert!(Policy::RequirePostQuantum.explain_io(Side::Client, &twice).is_some());
     /// let other = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
     /// assert!(Policy::RequirePostQuantum.explain_io(Side::Client, &other).is_none());
     /// ```
     pub fn explain_io(self, side: Side, err: &std::io::Error) -> Option<Error> {
-        let inner = err.get_ref()?.downcast_ref::<::rustls::Error>()?;
-        self.explain(side, inner)
+        self.explain_error(side, err)
+            .filter(|e| self.caused_by_policy(e))
+    }
+
+    /// Explains any error that a TLS failure may hide in, from any stack: what the
+    /// handshake's error shows, with its evidence, in this policy's terms.
+    ///
+    /// It looks for the TLS failure through the error's chain, bounded in depth (a cyclic
+    /// or self-referential chain cannot loop): each error's `source()`, and also the error
+    /// *inside* every `std::io::Error` ([`std::io::Error::get_ref`]): `io::Error::source()`
+    /// skips it, so a `source()` walk alone never meets the rustls error that
+    /// tokio-rustls wraps in an `io::Error`, once hyper-rustls has wrapped that one in
+    /// another. This covers tokio-rustls (`io::Error`), hyper-util's legacy client and
+    /// hyper (`source()` chains over such `io::Error`s), reqwest, and pqhkex's own
+    /// [`Error`]. quinn's `ConnectionError` carries no `rustls::Error`, only the TLS alert
+    /// as a QUIC CRYPTO_ERROR code (0x100 + alert, RFC 9001 §4.8) in its text: it is read
+    /// from quinn-proto's wording ("aborted by peer: the cryptographic handshake failed:
+    /// error 40…" for an alert the peer sent, without "aborted by peer" for one we sent).
+    ///
+    /// Returns `None` when the chain holds no TLS failure (a refused TCP connection, a
+    /// DNS error, a timeout). Otherwise:
+    ///
+    /// * [`Error::NoPostQuantumGroup`] only when the evidence proves it, under a policy
+    ///   that requires post-quantum: this side's rustls found no group in common with its
+    ///   post-quantum-only list (`NoKxGroupsInCommon`), the server chose or asked for a
+    ///   group a post-quantum-only client did not offer, or a QUIC peer closed with
+    ///   `handshake_failure` giving rustls's `NoKxGroupsInCommon` as its reason;
+    /// * [`Error::HandshakeFailed`] for everything else, with a [`Diagnosis`] that names
+    ///   the alert or error first and says what it may mean. A client-side
+    ///   `handshake_failure` under a post-quantum policy reads "TLS handshake failed: the
+    ///   server sent a fatal handshake_failure alert; if the server has no post-quantum
+    ///   group …": that alert is also what a server sends with no cipher suite or
+    ///   signature scheme in common, so it is not proof.
+    ///
+    /// ```
+    /// use pqhkex::{Policy, Side};
+    /// // What hyper-util's client returns has the rustls error two io::Errors down.
+    /// #[derive(Debug)]
+    /// struct ConnectError(std::io::Error);
+    /// impl std::fmt::Display for ConnectError {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("client error (Connect)") }
+    /// }
+    /// impl std::error::Error for ConnectError {
+    ///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> { Some(&self.0) }
+    /// }
+    /// let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+    /// let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+    /// let err = ConnectError(std::io::Error::other(inner));
+    /// let explained = Policy::RequirePostQuantum.explain_error(Side::Client, &err).unwrap();
+    /// assert_eq!(
+    ///     explained.to_string(),
+    ///     "TLS handshake failed: this client refused the server's certificate: it was \
+    ///      issued by a certificate authority this side does not trust (unknown issuer)"
+    /// );
+    /// // Nothing TLS in it: no explanation.
+    /// let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// assert!(Policy::RequirePostQuantum.explain_error(Side::Client, &refused).is_none());
+    /// ```
+    pub fn explain_error(
+        self,
+        side: Side,
+        err: &(dyn std::error::Error + 'static),
+    ) -> Option<Error> {
+        let failure = find_tls_failure(err)?;
+        Some(self.diagnose(side, failure))
+    }
+
+    /// Whether an explanation is one that this policy's requirement may have caused.
+    fn caused_by_policy(self, explained: &Error) -> bool {
+        if !self.requires_post_quantum() {
+            return false;
+        }
+        match explained {
+            Error::NoPostQuantumGroup { .. } => true,
+            Error::HandshakeFailed(d) => d.post_quantum_possible() || d.peer_lacks_tls13(),
+            _ => false,
+        }
+    }
+
+    /// Turns the TLS failure found in an error chain into an explanation.
+    fn diagnose(self, side: Side, failure: TlsFailure<'_>) -> Error {
+        use ::rustls::{Error as E, PeerIncompatible as I, PeerMisbehaved as M};
+        let required = self.requires_post_quantum();
+        let diagnosis = |evidence| {
+            Error::HandshakeFailed(Box::new(Diagnosis {
+                side,
+                evidence,
+                post_quantum_required: required,
+            }))
+        };
+        let proven = |detail: String| Error::NoPostQuantumGroup {
+            detected_by: side,
+            offered: Vec::new(),
+            detail: Some(detail),
+        };
+        match failure {
+            TlsFailure::Ours(e) => e.clone(),
+            TlsFailure::Rustls(err) => match err {
+                E::PeerIncompatible(I::NoKxGroupsInCommon) if required => proven(format!(
+                    "{err} (this {side}'s rustls found no key-exchange group in common, and it \
+                     accepts only post-quantum groups)"
+                )),
+                E::PeerMisbehaved(M::SelectedUnofferedKxGroup) if required => proven(format!(
+                    "{err} (the server chose a key-exchange group this client did not offer, \
+                     and it offered only post-quantum groups)"
+                )),
+                E::PeerMisbehaved(M::IllegalHelloRetryRequestWithUnofferedNamedGroup)
+                    if required =>
+                {
+                    proven(format!(
+                        "{err} (the server asked, by HelloRetryRequest, for a key-exchange group \
+                         this client did not offer, and it offered only post-quantum groups)"
+                    ))
+                }
+                E::PeerIncompatible(
+                    I::Tls12NotOfferedOrEnabled
+                    | I::Tls12NotOffered
+                    | I::SupportedVersionsExtensionRequired
+                    | I::ServerTlsVersionIsDisabledByOurConfig,
+                ) if required => diagnosis(Evidence::PeerLacksTls13(err.clone())),
+                E::AlertReceived(alert) => diagnosis(Evidence::AlertReceived {
+                    alert: *alert,
+                    peer_said: None,
+                }),
+                E::InvalidCertificate(c) => diagnosis(Evidence::Certificate(c.clone())),
+                other => diagnosis(Evidence::Tls(other.clone())),
+            },
+            TlsFailure::Quic {
+                alert,
+                from_peer: true,
+                reason,
+            } => {
+                let alert = ::rustls::AlertDescription::from(alert);
+                // A rustls peer puts its own error in the CONNECTION_CLOSE reason.
+                let no_group = reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("NoKxGroupsInCommon"));
+                if required
+                    && side == Side::Client
+                    && alert == ::rustls::AlertDescription::HandshakeFailure
+                    && no_group
+                {
+                    proven(format!(
+                        "the server closed the QUIC connection with CRYPTO_ERROR 0x{:x} \
+                         ({}), giving as its reason \"{}\"; this client offered only \
+                         post-quantum groups",
+                        0x100 + u16::from(u8::from(alert)),
+                        alert_name(alert),
+                        reason.as_deref().unwrap_or_default()
+                    ))
+                } else {
+                    diagnosis(Evidence::AlertReceived {
+                        alert,
+                        peer_said: reason,
+                    })
+                }
+            }
+            TlsFailure::Quic {
+                alert,
+                from_peer: false,
+                reason,
+            } => {
+                let reason = reason.unwrap_or_default();
+                // Our own rustls's words: as good as its error.
+                if required && reason.ends_with("NoKxGroupsInCommon") {
+                    proven(format!(
+                        "{reason} (this {side}'s rustls found no key-exchange group in common, \
+                         and it accepts only post-quantum groups)"
+                    ))
+                } else {
+                    diagnosis(Evidence::AlertSent {
+                        alert: ::rustls::AlertDescription::from(alert),
+                        reason,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// How deep [`Policy::explain_error`] follows an error chain: far more than any real
+/// stack nests (reqwest → hyper-util → io::Error → io::Error → rustls is five), and a
+/// bound on a cyclic or self-referential chain.
+const MAX_CHAIN_DEPTH: usize = 32;
+
+/// The TLS failure found in an error chain.
+enum TlsFailure<'a> {
+    /// A rustls error.
+    Rustls(&'a ::rustls::Error),
+    /// pqhkex's own explanation (from [`PqServerConfigs`], say), passed on as it is.
+    Ours(&'a Error),
+    /// A TLS alert carried as a QUIC CRYPTO_ERROR (RFC 9001 §4.8), read from quinn's text.
+    Quic {
+        alert: u8,
+        /// Whether the peer closed with it (otherwise we did).
+        from_peer: bool,
+        /// The CONNECTION_CLOSE reason phrase, or our own TLS error's text.
+        reason: Option<String>,
+    },
+}
+
+/// Finds the TLS failure in `err`'s chain: its `source()`s, and the error inside every
+/// `std::io::Error` (whose `source()` skips it). A rustls error anywhere in the chain
+/// wins over a QUIC code read from text.
+fn find_tls_failure<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<TlsFailure<'a>> {
+    let mut chain: Vec<&'a (dyn std::error::Error + 'static)> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if chain.len() == MAX_CHAIN_DEPTH {
+            break;
+        }
+        chain.push(e);
+        if let Some(tls) = e.downcast_ref::<::rustls::Error>() {
+            return Some(TlsFailure::Rustls(tls));
+        }
+        if let Some(ours) = e.downcast_ref::<Error>() {
+            match ours {
+                Error::NoPostQuantumGroup { .. } | Error::HandshakeFailed(_) => {
+                    return Some(TlsFailure::Ours(ours))
+                }
+                Error::Handshake(tls) => return Some(TlsFailure::Rustls(tls)),
+                _ => {}
+            }
+        }
+        next = match e.downcast_ref::<std::io::Error>() {
+            // `io::Error::source()` is the *inner error's* source: descend into the inner
+            // error itself.
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => None,
+            },
+            None => e.source(),
+        };
+    }
+    // No rustls error: a QUIC connection error (quinn) shows the alert only in its text.
+    // The innermost error that has it is the most specific.
+    chain
+        .iter()
+        .rev()
+        .find_map(|e| quic_crypto_error(&e.to_string()))
+}
+
+/// Reads quinn-proto's wording of a QUIC CRYPTO_ERROR (RFC 9001 §4.8: 0x100 + the TLS
+/// alert): "the cryptographic handshake failed: error {alert}", optionally followed by
+/// " in {frame}" and ": {reason}", and preceded by "aborted by peer: " when the peer
+/// closed the connection with it.
+fn quic_crypto_error(text: &str) -> Option<TlsFailure<'static>> {
+    const CRYPTO: &str = "the cryptographic handshake failed: error ";
+    let at = text.find(CRYPTO)?;
+    let rest = &text[at + CRYPTO.len()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let alert = rest[..digits].parse::<u8>().ok()?;
+    let tail = &rest[digits..];
+    let reason = tail
+        .find(": ")
+        .map(|i| tail[i + 2..].trim().to_string())
+        .filter(|r| !r.is_empty());
+    Some(TlsFailure::Quic {
+        alert,
+        from_peer: text[..at].ends_with("aborted by peer: "),
+        reason,
+    })
+}
+
+/// What a failed handshake's error shows, as [`Policy::explain_error`] reads it, and
+/// what that may mean: the [`Error::HandshakeFailed`] explanation.
+///
+/// Its `Display` names the alert or error first, then what it may mean in the policy's
+/// terms; it never claims that post-quantum was the cause: when the evidence proves that,
+/// the explanation is [`Error::NoPostQuantumGroup`] instead.
+///
+/// ```
+/// use pqhkex::{Policy, Side, Error};
+/// let e = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+/// let Some(Error::HandshakeFailed(d)) = Policy::RequirePostQuantum.explain_error(Side::Client, &e) else { panic!() };
+/// assert_eq!(d.alert(), Some(rustls::AlertDescription::HandshakeFailure));
+/// assert!(d.post_quantum_possible()); // possible, not proven
+/// assert_eq!(d.tls_error(), None); // a received alert: the rustls error is the alert
+/// let Some(Error::HandshakeFailed(d)) = Policy::PreferPostQuantum.explain_error(Side::Client, &e) else { panic!() };
+/// assert!(!d.post_quantum_possible()); // this client offered classical groups too
+/// assert_eq!(d.to_string(), "TLS handshake failed: the server sent a fatal handshake_failure alert");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Diagnosis {
+    /// The side that saw the error (ours).
+    pub side: Side,
+    /// What the error shows.
+    pub evidence: Evidence,
+    /// Whether the policy in whose terms it was explained requires post-quantum (and so
+    /// offers post-quantum groups only, and TLS 1.3 only).
+    pub post_quantum_required: bool,
+}
+
+/// What a failed handshake's error shows (see [`Diagnosis`]).
+///
+/// ```
+/// use pqhkex::policy::Evidence;
+/// let e = Evidence::AlertReceived { alert: rustls::AlertDescription::ProtocolVersion, peer_said: None };
+/// assert_eq!(e, e.clone());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Evidence {
+    /// The peer ended the handshake with this fatal alert.
+    AlertReceived {
+        /// The alert.
+        alert: ::rustls::AlertDescription,
+        /// The reason the peer gave, when the transport carries one (a QUIC
+        /// CONNECTION_CLOSE frame's reason phrase).
+        peer_said: Option<String>,
+    },
+    /// This side ended the handshake with this fatal alert, and `reason` is what its TLS
+    /// stack said (QUIC errors carry only this text, not the rustls error).
+    AlertSent {
+        /// The alert this side sent.
+        alert: ::rustls::AlertDescription,
+        /// This side's TLS error, as text.
+        reason: String,
+    },
+    /// This side refused the peer's certificate.
+    Certificate(::rustls::CertificateError),
+    /// The peer does not speak TLS 1.3 (it offered or chose an older version), which a
+    /// post-quantum policy requires.
+    PeerLacksTls13(::rustls::Error),
+    /// Any other error rustls reported.
+    Tls(::rustls::Error),
+}
+
+impl Diagnosis {
+    /// The TLS alert of the failure, received or sent, where the error shows one.
+    pub fn alert(&self) -> Option<::rustls::AlertDescription> {
+        match &self.evidence {
+            Evidence::AlertReceived { alert, .. } | Evidence::AlertSent { alert, .. } => {
+                Some(*alert)
+            }
+            _ => None,
+        }
+    }
+
+    /// The rustls error behind the diagnosis, other than a received alert.
+    pub fn tls_error(&self) -> Option<&::rustls::Error> {
+        match &self.evidence {
+            Evidence::PeerLacksTls13(e) | Evidence::Tls(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the evidence is what a peer without a post-quantum group in common would
+    /// produce — without proving it: a client that offers post-quantum groups only got a
+    /// `handshake_failure` or `insufficient_security` alert, which a server also sends
+    /// when no cipher suite or signature scheme is in common.
+    pub fn post_quantum_possible(&self) -> bool {
+        self.post_quantum_required
+            && self.side == Side::Client
+            && matches!(
+                self.alert(),
+                Some(
+                    ::rustls::AlertDescription::HandshakeFailure
+                        | ::rustls::AlertDescription::InsufficientSecurity
+                )
+            )
+            && matches!(self.evidence, Evidence::AlertReceived { .. })
+    }
+
+    /// Whether the peer does not speak TLS 1.3, which the policy requires: proven by
+    /// rustls's version negotiation, or likely from a `protocol_version` alert.
+    pub fn peer_lacks_tls13(&self) -> bool {
+        match &self.evidence {
+            Evidence::PeerLacksTls13(_) => true,
+            Evidence::AlertReceived { alert, .. } => {
+                self.post_quantum_required && *alert == ::rustls::AlertDescription::ProtocolVersion
+            }
+            _ => false,
+        }
+    }
+}
+
+impl core::fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (me, peer) = match self.side {
+            Side::Client => ("client", "server"),
+            Side::Server => ("server", "client"),
+        };
+        f.write_str("TLS handshake failed: ")?;
+        match &self.evidence {
+            Evidence::AlertReceived { alert, peer_said } => {
+                write!(f, "the {peer} sent a fatal {} alert", alert_name(*alert))?;
+                if let Some(said) = peer_said {
+                    write!(f, " (it said: \"{said}\")")?;
+                }
+                if self.post_quantum_possible() {
+                    write!(
+                        f,
+                        "; if the server has no post-quantum group in common with this client, \
+                         which offers only post-quantum groups, this is the expected error, but \
+                         a server also sends it when no cipher suite or signature scheme is in \
+                         common"
+                    )?;
+                } else if self.peer_lacks_tls13() {
+                    write!(
+                        f,
+                        "; the {peer} probably does not speak TLS 1.3, which this {me} requires \
+                         (post-quantum key exchange exists only in TLS 1.3)"
+                    )?;
+                }
+                Ok(())
+            }
+            Evidence::AlertSent { alert, reason } => {
+                match reason.strip_prefix("invalid peer certificate: ") {
+                    Some(cert) => write!(
+                        f,
+                        "this {me} refused the {peer}'s certificate ({cert}) and sent a fatal {} \
+                         alert",
+                        alert_name(*alert)
+                    ),
+                    None if reason.is_empty() => {
+                        write!(f, "this {me} sent a fatal {} alert", alert_name(*alert))
+                    }
+                    None => write!(
+                        f,
+                        "this {me} sent a fatal {} alert: {reason}",
+                        alert_name(*alert)
+                    ),
+                }
+            }
+            Evidence::Certificate(c) => write!(
+                f,
+                "this {me} refused the {peer}'s certificate: {}",
+                describe_certificate_error(c)
+            ),
+            Evidence::PeerLacksTls13(e) => write!(
+                f,
+                "the {peer} speaks only TLS 1.2 or older, and this {me} requires TLS 1.3, the only \
+                 version with post-quantum key exchange ({e})"
+            ),
+            Evidence::Tls(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A rustls certificate error as a sentence about the certificate, for people (rustls's
+/// own `Display` shows most of them as Rust names, such as
+/// `Other(OtherError(CaUsedAsEndEntity))`).
+///
+/// ```
+/// use rustls::CertificateError;
+/// use pqhkex::policy::describe_certificate_error;
+/// assert_eq!(
+///     describe_certificate_error(&CertificateError::Expired),
+///     "it has expired"
+/// );
+/// assert_eq!(
+///     describe_certificate_error(&CertificateError::UnknownIssuer),
+///     "it was issued by a certificate authority this side does not trust (unknown issuer)"
+/// );
+/// ```
+pub fn describe_certificate_error(err: &::rustls::CertificateError) -> String {
+    use ::rustls::CertificateError as C;
+    #[allow(deprecated)]
+    let text = match err {
+        C::BadEncoding => "it is not a well-formed (DER) certificate",
+        C::Expired => "it has expired",
+        C::ExpiredContext { time, not_after } => {
+            return format!(
+                "it expired {} seconds before the verification time",
+                time.as_secs().saturating_sub(not_after.as_secs())
+            )
+        }
+        C::NotValidYet => "it is not valid yet",
+        C::NotValidYetContext { time, not_before } => {
+            return format!(
+                "it becomes valid only {} seconds after the verification time",
+                not_before.as_secs().saturating_sub(time.as_secs())
+            )
+        }
+        C::Revoked => "it has been revoked",
+        C::UnhandledCriticalExtension => {
+            "it has a critical extension that this side does not understand"
+        }
+        C::UnknownIssuer => {
+            "it was issued by a certificate authority this side does not trust (unknown issuer)"
+        }
+        C::UnknownRevocationStatus => "its revocation status is unknown",
+        C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => {
+            "the certificate revocation list to check it against has expired"
+        }
+        C::BadSignature => {
+            "its signature does not verify (signed by another key than its issuer's, or altered)"
+        }
+        C::UnsupportedSignatureAlgorithm
+        | C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "it is signed with an algorithm this side does not support"
+        }
+        C::NotValidForName => "it is not valid for the name that was asked for",
+        C::NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            let name = expected.to_str();
+            return match presented.as_slice() {
+                [] => format!("it is not valid for {name:?}, nor for any other name"),
+                names => format!(
+                    "it is not valid for {name:?}, only for {}",
+                    names.join(", ")
+                ),
+            };
+        }
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            "its extended key usage does not allow this use"
+        }
+        C::InvalidOcspResponse => "its stapled OCSP response is invalid",
+        C::ApplicationVerificationFailure => {
+            "the application's own checks refused it, although it is valid"
+        }
+        C::Other(other) => {
+            // The default verifier's remaining errors are webpki's, shown by name.
+            let name = other.to_string();
+            return match name.as_str() {
+                "CaUsedAsEndEntity" => "it is a certificate authority (CA) certificate, \
+                                        presented as the peer's own (end-entity) certificate"
+                    .to_string(),
+                "EndEntityUsedAsCa" => {
+                    "its chain uses an end-entity certificate as a certificate authority"
+                        .to_string()
+                }
+                "PathLenConstraintViolated" | "MaximumPathDepthExceeded" => {
+                    "its chain is longer than a certificate authority allows".to_string()
+                }
+                "NameConstraintViolation" | "PermittedSubtreesNotMatched" => {
+                    "it names a host outside what its certificate authority may certify".to_string()
+                }
+                "RequiredEkuNotFound" => {
+                    "its extended key usage does not allow this use".to_string()
+                }
+                _ => format!("it was refused ({name})"),
+            };
+        }
+        other => return format!("it was refused ({other})"),
+    };
+    text.to_string()
+}
+
+/// An alert's name as RFC 8446 §6 (and its successors) spell it.
+fn alert_name(alert: ::rustls::AlertDescription) -> String {
+    let code = u8::from(alert);
+    match crate::inspect::alert_name(code) {
+        Some(name) => name.to_string(),
+        None => format!("{code} (unknown)"),
     }
 }
 
@@ -331,7 +861,9 @@ pub fn with_policy(base: CryptoProvider, policy: Policy) -> CryptoProvider {
 ///
 /// This is [`add_post_quantum_with`] with [`Merge::ReplaceBase`]. To keep the base
 /// provider's own implementation of the post-quantum groups it already has (aws-lc-rs's
-/// X25519MLKEM768, say, and with it a FIPS configuration), use [`Merge::KeepBase`].
+/// X25519MLKEM768, say), use [`Merge::KeepBase`]. Over a FIPS provider the result is
+/// FIPS (`ClientConfig::fips()`) only if pqhkex's groups run in aws-lc's FIPS module:
+/// see [FIPS](add_post_quantum_with#fips).
 ///
 /// ```
 /// use rustls::crypto::aws_lc_rs;
@@ -758,7 +1290,7 @@ pub enum Merge {
 /// assert_eq!(&names[..3], &[0x11ec, 0x11eb, 0x11ed]); // the policy's order
 /// // aws-lc-rs's own X25519MLKEM768 is kept; it lacks the NIST hybrids in its default
 /// // groups, so those are pqhkex's.
-/// assert!(std::ptr::addr_eq(p.kx_groups[0], aws_lc_rs::kx_group::X25519MLKEM768));
+/// assert!(!pqhkex::rustls::is_pqhkex_group(p.kx_groups[0]));
 /// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[1]));
 /// assert!(pqhkex::rustls::is_pqhkex_group(p.kx_groups[2]));
 /// // Its X25519 is kept too: the hybrid in front is its own.

@@ -452,13 +452,20 @@ mod tests {
             (&groups::SECP256R1, true),
             (&groups::SECP384R1, true),
         ];
-        assert_eq!(table.len(), groups::ALL.len(), "every group is in the table");
+        assert_eq!(
+            table.len(),
+            groups::ALL.len(),
+            "every group is in the table"
+        );
         for (group, when_all_in_module) in table {
             assert_eq!(fips_with(group, |_| true), *when_all_in_module, "{group}");
             assert!(!fips_with(group, |_| false), "{group}");
             // One component outside the module is enough to make it not FIPS.
             for outside in group.components {
-                assert!(!fips_with(group, |a| a != *outside), "{group} without {outside}");
+                assert!(
+                    !fips_with(group, |a| a != *outside),
+                    "{group} without {outside}"
+                );
             }
         }
         // The first component decides the combination: X25519 first never qualifies,

@@ -3,124 +3,22 @@
 //! the handshake took each way.
 //!
 //! quinn does not expose its rustls connection, so the negotiated group is observed
-//! from the client's side of the key exchange itself: every offered group is wrapped
-//! in [`Observed`], which records the groups whose key shares rustls generated and the
-//! one whose exchange it completed. A second generated share means the server sent a
-//! HelloRetryRequest (RFC 8446 §4.1.4). quinn does not report the cipher suite either.
+//! from the client's side of the key exchange itself, with [`pqhkex::observe`]: the
+//! offered groups are wrapped in an observer of their own for this one connection, which
+//! reports the exchange that completed (its group, and whether its share was the one
+//! generated after a HelloRetryRequest, RFC 8446 §4.1.4). quinn does not report the
+//! cipher suite either.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pqhkex::groups::{self, Group};
+use pqhkex::observe::{self, Observation};
 use pqhkex_inventory::probe::{self, Recording};
 use pqhkex_inventory::Failure;
 use quinn::crypto::rustls::QuicClientConfig;
-use rustls::crypto::{ActiveKeyExchange, SharedSecret, SupportedKxGroup};
-use rustls::{NamedGroup, ProtocolVersion};
-
-/// What the key exchange of one connection did, from the client's side.
-#[derive(Debug, Default)]
-struct KxLog {
-    /// Groups whose key share rustls generated, in order: the first ClientHello's, then
-    /// the one a HelloRetryRequest asked for.
-    started: Vec<NamedGroup>,
-    /// The group whose exchange completed (for a hybrid's classical component sent
-    /// alongside, RFC 10024 §4 / draft-ietf-tls-hybrid-design §3.2, that component).
-    completed: Option<NamedGroup>,
-}
-
-/// A rustls key-exchange group that records its use in a shared [`KxLog`].
-#[derive(Debug)]
-struct Observed {
-    inner: &'static dyn SupportedKxGroup,
-    log: Arc<Mutex<KxLog>>,
-}
-
-impl Observed {
-    /// Wraps `group`. rustls keeps `&'static` groups in its provider, so the wrapper is
-    /// leaked: `connect` makes one per offered group, once per process.
-    fn leak(group: &'static Group, log: &Arc<Mutex<KxLog>>) -> &'static dyn SupportedKxGroup {
-        Box::leak(Box::new(Observed {
-            inner: pqhkex::rustls::kx_group(group),
-            log: log.clone(),
-        }))
-    }
-}
-
-fn record(log: &Mutex<KxLog>, f: impl FnOnce(&mut KxLog)) {
-    if let Ok(mut l) = log.lock() {
-        f(&mut l);
-    }
-}
-
-impl SupportedKxGroup for Observed {
-    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, rustls::Error> {
-        let inner = self.inner.start()?;
-        record(&self.log, |l| l.started.push(self.inner.name()));
-        Ok(Box::new(ObservedActive {
-            inner,
-            log: self.log.clone(),
-        }))
-    }
-
-    fn name(&self) -> NamedGroup {
-        self.inner.name()
-    }
-
-    fn fips(&self) -> bool {
-        self.inner.fips()
-    }
-
-    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
-        self.inner.usable_for_version(version)
-    }
-}
-
-/// A key exchange in progress, recording which group completes.
-struct ObservedActive {
-    inner: Box<dyn ActiveKeyExchange>,
-    log: Arc<Mutex<KxLog>>,
-}
-
-impl ActiveKeyExchange for ObservedActive {
-    fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, rustls::Error> {
-        record(&self.log, |l| l.completed = Some(self.inner.group()));
-        self.inner.complete(peer_pub_key)
-    }
-
-    fn complete_for_tls_version(
-        self: Box<Self>,
-        peer_pub_key: &[u8],
-        tls_version: &rustls::SupportedProtocolVersion,
-    ) -> Result<SharedSecret, rustls::Error> {
-        record(&self.log, |l| l.completed = Some(self.inner.group()));
-        self.inner
-            .complete_for_tls_version(peer_pub_key, tls_version)
-    }
-
-    fn hybrid_component(&self) -> Option<(NamedGroup, &[u8])> {
-        self.inner.hybrid_component()
-    }
-
-    fn complete_hybrid_component(
-        self: Box<Self>,
-        peer_pub_key: &[u8],
-    ) -> Result<SharedSecret, rustls::Error> {
-        if let Some((component, _)) = self.inner.hybrid_component() {
-            record(&self.log, |l| l.completed = Some(component));
-        }
-        self.inner.complete_hybrid_component(peer_pub_key)
-    }
-
-    fn pub_key(&self) -> &[u8] {
-        self.inner.pub_key()
-    }
-
-    fn group(&self) -> NamedGroup {
-        self.inner.group()
-    }
-}
+use rustls::crypto::CryptoProvider;
 
 /// One completed QUIC handshake.
 #[derive(Debug)]
@@ -164,13 +62,22 @@ pub fn handshake(
     enforce: bool,
     timeout: Duration,
 ) -> Result<QuicHandshake, Failure> {
-    let log = Arc::new(Mutex::new(KxLog::default()));
-    let kx = groups_offered
-        .iter()
-        .map(|g| Observed::leak(g, &log))
-        .collect();
     let provider = crate::provider();
-    let config = probe::client_config_kx(&provider, kx, probe::TLS13, verifier.clone())?;
+    // An observer of its own for this one connection (one per process run): every
+    // observation is this handshake's.
+    let (observed, observations) = observe::observed_channel(CryptoProvider {
+        kx_groups: groups_offered
+            .iter()
+            .map(|g| pqhkex::rustls::kx_group(g))
+            .collect(),
+        ..(*provider).clone()
+    });
+    let config = probe::client_config_kx(
+        &provider,
+        observed.kx_groups.clone(),
+        probe::TLS13,
+        verifier.clone(),
+    )?;
     let mut config = Arc::unwrap_or_clone(config);
     config.alpn_protocols = alpn.iter().map(|a| a.as_bytes().to_vec()).collect();
     let crypto = QuicClientConfig::try_from(config)
@@ -225,14 +132,19 @@ pub fn handshake(
         Ok((elapsed, stats, alpn, subject, issuer))
     });
     let (elapsed, stats, alpn, subject, issuer) = result?;
-    let log = log
-        .lock()
-        .map_err(|_| Failure::Other("key-exchange log poisoned".into()))?;
-    let group_code = log.completed.map(u16::from);
+    let completed: Option<Observation> = observations
+        .try_iter()
+        .filter(|o| o.outcome.is_completed())
+        .last();
+    let group_code = completed.as_ref().map(Observation::group_code);
     Ok(QuicHandshake {
         group_code,
         group: group_code.and_then(groups::by_code),
-        hello_retry_request: log.started.len() > 1,
+        // With one handshake per observer, a share started while another was in flight
+        // is the retry, also if rustls's behaviour the observer relies on changed.
+        hello_retry_request: completed
+            .as_ref()
+            .is_some_and(|o| o.hello_retry_request.unwrap_or(o.in_flight_at_start > 0)),
         alpn,
         subject,
         issuer,

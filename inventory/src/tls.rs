@@ -115,19 +115,9 @@ pub(crate) struct Outcome {
 
 /// An alert's name as RFC 8446 §6 spells it (`handshake_failure`).
 pub(crate) fn alert_name(a: AlertDescription) -> String {
-    let debug = format!("{a:?}");
-    let mut out = String::with_capacity(debug.len() + 4);
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    pqhkex::inspect::alert_name(u8::from(a))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{a:?}"))
 }
 
 /// What a failed handshake is evidence of (see the module documentation).

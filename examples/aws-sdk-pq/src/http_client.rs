@@ -14,8 +14,8 @@
 //! connection the policy does not allow is dropped before the SDK writes to it (rustls
 //! cannot negotiate a group it was not configured with, so this is the check to gate on,
 //! not the mechanism). A handshake that fails is explained in the policy's terms
-//! ([`Policy::explain_io`]) and handed to the SDK as a non-retryable error: retrying
-//! cannot make a classical-only server post-quantum.
+//! ([`Policy::explain_error`]) and handed to the SDK as a non-retryable error: retrying
+//! cannot make a classical-only server post-quantum, nor trust an untrusted certificate.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -62,7 +62,8 @@ pub fn pq_http_client(tls: rustls::ClientConfig, policy: Policy) -> (SharedHttpC
     });
     // One connector whatever the SDK's per-operation settings; the SDK's timeouts
     // (operation, attempt) still apply around it.
-    let client = aws_smithy_runtime_api::client::http::http_client_fn(move |_, _| connector.clone());
+    let client =
+        aws_smithy_runtime_api::client::http::http_client_fn(move |_, _| connector.clone());
     (client, reports)
 }
 
@@ -99,22 +100,14 @@ impl tower_service::Service<Uri> for Observing {
     }
 }
 
-/// The connect error in the policy's terms when it is a handshake the policy explains
-/// (no post-quantum group in common, a TLS 1.2-only server), else unchanged.
+/// The connect error explained in the policy's terms ([`Policy::explain_error`] finds the
+/// TLS failure however deep hyper-rustls and tokio-rustls wrapped it), or unchanged when
+/// it holds no TLS failure (a refused TCP connection, a DNS error).
 fn explain(policy: Policy, err: BoxError) -> BoxError {
-    let mut cause: Option<&(dyn StdError + 'static)> = Some(err.as_ref());
-    while let Some(e) = cause {
-        let explained = match (e.downcast_ref::<std::io::Error>(), e.downcast_ref::<rustls::Error>()) {
-            (Some(io), _) => policy.explain_io(Side::Client, io),
-            (_, Some(tls)) => policy.explain(Side::Client, tls),
-            _ => None,
-        };
-        if let Some(explained) = explained {
-            return Box::new(explained);
-        }
-        cause = e.source();
+    match policy.explain_error(Side::Client, err.as_ref()) {
+        Some(explained) => Box::new(explained),
+        None => err,
     }
-    err
 }
 
 /// The SDK-facing side: SDK request in, SDK response out, over hyper-util's client.
@@ -143,8 +136,8 @@ impl HttpConnector for PqConnector {
     }
 }
 
-/// Maps hyper-util's error to the SDK's: a policy refusal is final (not retried), other
-/// connect failures are I/O errors the SDK may retry.
+/// Maps hyper-util's error to the SDK's: a failed TLS handshake (explained) is final, not
+/// retried; other connect failures are I/O errors the SDK may retry.
 fn classify(err: hyper_util::client::legacy::Error) -> ConnectorError {
     let mut cause = err.source();
     while let Some(e) = cause {

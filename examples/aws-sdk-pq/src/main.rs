@@ -21,6 +21,8 @@ mod http_client;
 mod kms_server;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_kms::config::timeout::TimeoutConfig;
@@ -67,8 +69,9 @@ async fn run() -> Result<(), BoxError> {
         rustls::crypto::ring::default_provider(),
         Policy::Classical,
     )?)?;
-    let pq_port = start(Tls::RequirePostQuantum(pq), "pq server").await?;
-    let classical_port = start(Tls::Classical(classical.into()), "classical server").await?;
+    let (pq_port, _) = start(Tls::RequirePostQuantum(pq), "pq server").await?;
+    let (classical_port, classical_hellos) =
+        start(Tls::Classical(classical.into()), "classical server").await?;
 
     // The client side: what an application would write.
     let policy = Policy::RequirePostQuantum;
@@ -87,11 +90,17 @@ async fn run() -> Result<(), BoxError> {
         .send()
         .await
         .map_err(|e| format!("GenerateRandom failed: {}", DisplayErrorContext(&e)))?;
-    let random = out.plaintext().ok_or("GenerateRandom returned no Plaintext")?.as_ref();
+    let random = out
+        .plaintext()
+        .ok_or("GenerateRandom returned no Plaintext")?
+        .as_ref();
     println!(
         "client: GenerateRandom returned {} bytes: {}",
         random.len(),
-        random.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        random
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     );
     if random.len() != 32 {
         return Err("GenerateRandom returned the wrong number of bytes".into());
@@ -105,28 +114,50 @@ async fn run() -> Result<(), BoxError> {
 
     // 2. A classical-only endpoint: the same client must refuse it.
     let kms = kms_client(http, classical_port);
-    match kms.generate_random().number_of_bytes(32).send().await {
-        Ok(_) => Err("the classical-only endpoint answered: post-quantum was not required".into()),
+    let explained = match kms.generate_random().number_of_bytes(32).send().await {
+        Ok(_) => {
+            return Err(
+                "the classical-only endpoint answered: post-quantum was not required".into(),
+            )
+        }
+        // The explanation must put the refusal down to post-quantum: proven (this side
+        // found no group in common) or possible (the server's handshake_failure alert,
+        // which it also sends with no cipher suite in common, so the client cannot prove it).
         Err(e) => match find::<pqhkex::Error>(&e) {
-            Some(explained @ pqhkex::Error::NoPostQuantumGroup { .. }) => {
-                println!("client: classical endpoint refused, as required: {explained}");
-                Ok(())
+            Some(explained @ pqhkex::Error::NoPostQuantumGroup { .. }) => explained.to_string(),
+            Some(explained @ pqhkex::Error::HandshakeFailed(d)) if d.post_quantum_possible() => {
+                explained.to_string()
             }
-            _ => Err(format!("failed for another reason: {}", DisplayErrorContext(&e)).into()),
+            _ => {
+                return Err(
+                    format!("failed for another reason: {}", DisplayErrorContext(&e)).into(),
+                )
+            }
         },
+    };
+    println!("client: classical endpoint refused, as required: {explained}");
+    // A policy refusal is final: the SDK must not have retried it.
+    let attempts = classical_hellos.load(Ordering::SeqCst);
+    println!("client: handshakes attempted with the classical endpoint: {attempts}");
+    if attempts != 1 {
+        return Err("the refusal was retried".into());
     }
+    Ok(())
 }
 
-/// Binds a loopback port and serves on it in the background.
-async fn start(tls: Tls, name: &'static str) -> Result<u16, BoxError> {
+/// Binds a loopback port and serves on it in the background. Returns the port and the
+/// count of ClientHellos the server received.
+async fn start(tls: Tls, name: &'static str) -> Result<(u16, Arc<AtomicUsize>), BoxError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
+    let hellos = Arc::new(AtomicUsize::new(0));
+    let counter = hellos.clone();
     tokio::spawn(async move {
-        if let Err(e) = serve(listener, tls, name).await {
+        if let Err(e) = serve(listener, tls, name, counter).await {
             println!("{name}: stopped: {e}");
         }
     });
-    Ok(port)
+    Ok((port, hellos))
 }
 
 /// A KMS client for `https://localhost:{port}` with dummy static credentials.
@@ -134,16 +165,28 @@ fn kms_client(http: SharedHttpClient, port: u16) -> aws_sdk_kms::Client {
     let config = aws_sdk_kms::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(ACCESS_KEY_ID, "not-a-secret", None, None, "pqhkex-example"))
+        .credentials_provider(Credentials::new(
+            ACCESS_KEY_ID,
+            "not-a-secret",
+            None,
+            None,
+            "pqhkex-example",
+        ))
         .endpoint_url(format!("https://localhost:{port}"))
         .http_client(http)
-        .timeout_config(TimeoutConfig::builder().operation_timeout(Duration::from_secs(30)).build())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
         .build();
     aws_sdk_kms::Client::from_conf(config)
 }
 
 /// The first error of type `T` in `err`'s chain of sources.
-fn find<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> Option<&T> {
+fn find<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
     let mut cause = Some(err);
     while let Some(e) = cause {
         if let Some(found) = e.downcast_ref::<T>() {
