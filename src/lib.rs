@@ -41,6 +41,7 @@
 //!   provider; turns on `rustls/aws_lc_rs`.
 //! * `legacy-kyber`: the obsolete X25519Kyber768Draft00 group (0x6399).
 //! * `hazmat`: the `hazmat` module, deterministic entry points for known-answer tests.
+//! * `serde`: `serde::Serialize` for [`ConnectionReport`] (a connection's report as JSON).
 //! * `aws-lc-rs-backend`: prefer aws-lc (a C and assembly library, through `aws-lc-rs`)
 //!   for X25519, P-256, P-384 and fresh ML-KEM keys, e.g. for its FIPS-validated module;
 //!   see [`Backend`]. Off by default.
@@ -72,6 +73,6 @@ pub use policy::aws_lc_rs_provider;
 #[cfg(feature = "ring")]
 pub use policy::ring_provider;
 pub use policy::{
-    add_post_quantum, client_config_builder, server_config_builder, with_policy, Policy,
-    PqServerConfigs,
+    add_post_quantum, add_post_quantum_with, client_config_builder, server_config_builder,
+    with_policy, Merge, Policy, PqServerConfigs,
 };

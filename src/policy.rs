@@ -12,14 +12,21 @@
 //! * [`Policy::Classical`]: X25519, P-256, P-384 only (for comparison and testing).
 //! * [`Policy::Custom`]: your own list of groups.
 //!
-//! Two ways to apply a policy to ANY base [`CryptoProvider`] — ring, aws-lc-rs or a
+//! Three ways to apply a policy to ANY base [`CryptoProvider`] — ring, aws-lc-rs or a
 //! third-party one; its cipher suites, signature verification and RNG are always kept:
 //!
 //! * [`with_policy`] replaces its `kx_groups` with the policy's, all implemented by
 //!   pqhkex (the same code for every group, whatever the base);
-//! * [`add_post_quantum`] is additive: the policy's post-quantum groups, implemented by
-//!   pqhkex, go in front, and the provider keeps its own implementation of every other
-//!   group the policy allows (say aws-lc-rs's X25519 and P-256).
+//! * [`add_post_quantum`] (= [`add_post_quantum_with`] and [`Merge::ReplaceBase`]) is
+//!   additive: the policy's post-quantum groups, implemented by pqhkex, go in front, and
+//!   the provider keeps its own implementation of every other group the policy allows
+//!   (say aws-lc-rs's P-256), except the stand-alone classical half of the first hybrid
+//!   (x25519 behind X25519MLKEM768), whose share a rustls client sends from the hybrid's
+//!   key pair;
+//! * [`add_post_quantum_with`] and [`Merge::KeepBase`] keep every group the provider
+//!   implements (aws-lc-rs's X25519MLKEM768, SecP256r1MLKEM768, ML-KEM, x25519, ...) and
+//!   add only the ones it lacks; a FIPS provider's groups stay in its FIPS module (see
+//!   [FIPS](crate::rustls#fips)).
 //!
 //! [`ConnectionReport`] tells, per connection, whose implementation ran
 //! (`pqhkex_implementation`) and on which backend. Nothing here depends on a cargo feature, so no feature set can silently drop

@@ -402,7 +402,7 @@ fn keep_base_keeps_the_fips_providers_groups() {
 
     let p = add_post_quantum_with(base.clone(), Policy::Custom(COVERED), Merge::KeepBase);
     assert_eq!(codes(&p)[..4], [0x11ec, 0x11eb, 0x0201, 0x0202]);
-    assert!(p.kx_groups.iter().all(|g| is_theirs(g)));
+    assert!(p.kx_groups.iter().all(&is_theirs));
     assert!(fips_client(p).fips());
     // The same policy with pqhkex's implementations is FIPS only in aws-lc's FIPS module.
     let replaced = add_post_quantum_with(base.clone(), Policy::Custom(COVERED), Merge::ReplaceBase);

@@ -8,9 +8,15 @@
 # refused, explained in the policy's terms.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+# The repository's target directory, also for this crate outside the workspace (run alone,
+# cargo would build it in examples/aws-sdk-pq/target).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+target_dir="$CARGO_TARGET_DIR"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
+
+# Outside the workspace, so `cargo fmt --all` (10-fmt) does not see it.
+(cd examples/aws-sdk-pq && cargo fmt --check)
 
 t0=$(date +%s)
 cargo build --locked -q --manifest-path examples/aws-sdk-pq/Cargo.toml
@@ -25,6 +31,7 @@ expect() { # $1: a grep -E pattern that must match a whole line of the output
     grep -Eqx "$1" "$out" || { echo "missing from the output: $1"; exit 1; }
 }
 expect 'client: GenerateRandom returned 32 bytes: [0-9a-f]{64}'
+expect 'client: observed: key exchange #[0-9]+ completed X25519MLKEM768, client, no HelloRetryRequest, pqhkex code'
 expect 'client: negotiated group: X25519MLKEM768'
 expect 'client: TLS connection: group=X25519MLKEM768 \(hybrid post-quantum\) version=TLSv1_3 .*'
 expect 'pq server: TLS connection: group=X25519MLKEM768 \(hybrid post-quantum\) version=TLSv1_3 .*'

@@ -9,8 +9,8 @@
 //!
 //! 1. against a local KMS endpoint (`src/kms_server.rs`) that requires post-quantum too
 //!    (pqhkex's `PqServerConfigs`): the call succeeds, and the group the connection
-//!    negotiated is printed, as the client's connection observer saw it and as the server
-//!    saw it;
+//!    negotiated is printed as `pqhkex::observe` saw the client's key exchange, as the
+//!    client's connector read it from the connection, and as the server saw it;
 //! 2. against the same endpoint with classical key exchange only: the call must fail,
 //!    and the failure is printed explained in the policy's terms.
 //!
@@ -77,7 +77,14 @@ async fn run() -> Result<(), BoxError> {
     let policy = Policy::RequirePostQuantum;
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert)?;
-    let tls = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)?
+    // The provider: ring's, with the policy's pqhkex groups, each key exchange reported by
+    // pqhkex::observe (applied after the policy: `with_policy` replaces the groups).
+    let (provider, observations) = pqhkex::observe::observed_channel(pqhkex::with_policy(
+        rustls::crypto::ring::default_provider(),
+        policy,
+    ));
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(policy.protocol_versions())?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let (http, reports) = pq_http_client(tls, policy);
@@ -110,7 +117,24 @@ async fn run() -> Result<(), BoxError> {
         return Err(format!("expected one TLS connection, saw {}", seen.len()).into());
     };
     println!("client: TLS connection: {report}");
-    println!("client: negotiated group: {}", report.group_name());
+    // One handshake so far: every observation is this connection's key exchange.
+    let completed: Vec<_> = observations
+        .try_iter()
+        .inspect(|o| println!("client: observed: {o}"))
+        .filter(|o| o.outcome.is_completed())
+        .collect();
+    let [observed] = completed.as_slice() else {
+        return Err(format!(
+            "expected one completed key exchange, saw {}",
+            completed.len()
+        )
+        .into());
+    };
+    let group = observed.group_info().map_or("unknown", |g| g.name);
+    println!("client: negotiated group: {group}");
+    if Some(observed.group_code()) != report.group_code {
+        return Err("the observer and the connection disagree on the group".into());
+    }
 
     // 2. A classical-only endpoint: the same client must refuse it.
     let kms = kms_client(http, classical_port);
