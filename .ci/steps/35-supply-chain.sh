@@ -36,7 +36,7 @@ echo "supply-chain: cargo-deny $(installed_version deny), cargo-audit $(installe
 
 # --- 1. Committed lock files are current (and their crates are in the local cache, which
 # the offline checks below need).
-lockfiles=(Cargo.lock tests/consumer-defaults/Cargo.lock ct/Cargo.lock fuzz/Cargo.lock scripts/fips/Cargo.lock)
+lockfiles=(Cargo.lock tests/consumer-defaults/Cargo.lock ct/Cargo.lock fuzz/Cargo.lock scripts/fips/Cargo.lock examples/aws-sdk-pq/Cargo.lock)
 for lock in "${lockfiles[@]}"; do
     if ! cargo fetch --locked -q --manifest-path "$(dirname "$lock")/Cargo.toml"; then
         echo "supply-chain: $lock is not current (run cargo in $(dirname "$lock") and commit the lock file)"

@@ -979,7 +979,7 @@ fn scan_ssh_targets_next_to_tls_ones() {
 
 /// `scan` against s2n-tls servers (the stack AWS runs in production) of three security
 /// policies: the classification and the accepted groups match each policy's groups
-/// (checked in s2n's policy tables by tests/s2n_interop.rs), and the split ClientHello
+/// (checked in s2n's policy tables by interop-c/tests/s2n_interop.rs), and the split ClientHello
 /// passes.
 #[test]
 fn scan_s2n_servers_of_each_policy() {

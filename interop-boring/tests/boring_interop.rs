@@ -1,6 +1,6 @@
 //! Interop with BoringSSL (the `boring` crate, BoringSSL built from its vendored source)
 //! over real loopback TCP, through the same recording proxy, pqhkex endpoints and
-//! assertions as tests/openssl_interop.rs (shared from `tests/common/` and `tests/interop/`).
+//! assertions as interop-c/tests/openssl_interop.rs (shared from `tests/common/` and `tests/interop/`).
 //!
 //! BoringSSL implements three of pqhkex's post-quantum groups: X25519MLKEM768,
 //! MLKEM1024 and, through Cloudflare's patch, the obsolete X25519Kyber768Draft00

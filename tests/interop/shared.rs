@@ -1,4 +1,4 @@
-//! What the interop suites share (tests/openssl_interop.rs, tests/s2n_interop.rs): the
+//! What the interop suites share (interop-c/tests/openssl_interop.rs, interop-c/tests/s2n_interop.rs): the
 //! pqhkex configurations, the handshake assertions over a [`Run`], and the key-share
 //! corruptions the specs require a receiver to refuse. Each suite uses its own subset.
 #![allow(dead_code)]

@@ -21,12 +21,13 @@
 //! both sides; server-side preference and HelloRetryRequest with an s2n client; pqhkex
 //! client policies against each s2n policy; key shares corrupted in both directions.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "interop/net.rs"]
+#[path = "../../tests/interop/net.rs"]
 mod net;
 #[path = "s2n_interop/s2n.rs"]
 mod s2n;
-#[path = "interop/shared.rs"]
+#[path = "../../tests/interop/shared.rs"]
 mod shared;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -429,4 +430,33 @@ fn corrupted_server_share_to_s2n_client_is_refused() {
             "{what}: pqhkex server"
         );
     }
+}
+
+/// The scanner's preference probes (pqhkex_inventory::preference) against an s2n-tls
+/// server with `default_pq`: s2n chooses by its own preference list (the three hybrids
+/// first), so a client listing x25519 first and sending both key shares gets
+/// X25519MLKEM768, and one that sent only the x25519 share is asked for the hybrid by
+/// HelloRetryRequest: "pq-preferred".
+#[test]
+fn scanner_preference_probes_against_s2n_default_pq() {
+    use pqhkex_inventory::{preference, Answer};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // One s2n connection per probe (two probes).
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let l = listener.try_clone().unwrap();
+            let _ = s2n::server(l, DEFAULT_PQ, p256_cert());
+        }
+    });
+    let p = preference::probe(addr, Some("localhost"), &mut || {
+        Some(std::time::Duration::from_secs(10))
+    });
+    server.join().unwrap();
+    let both = p.probe(preference::Check::BothShares).unwrap();
+    assert_eq!(both.group.as_deref(), Some("X25519MLKEM768"), "{p:#?}");
+    assert_eq!(p.prefers_post_quantum, Answer::Yes, "{p:#?}");
+    let hrr = p.probe(preference::Check::ClassicalShareOnly).unwrap();
+    assert!(hrr.hello_retry_request, "{p:#?}");
+    assert_eq!(p.upgrades_by_hrr, Answer::Yes, "{p:#?}");
 }
