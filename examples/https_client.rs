@@ -7,6 +7,11 @@
 //! [`ConnectionReport`] of every new TLS connection: the hook an SDK can use to log or
 //! enforce post-quantum per connection.
 //!
+//! Then a client that REQUIRES post-quantum calls a classical-only server: the request
+//! fails, and [`Policy::explain_error`] finds the TLS failure inside hyper-util's error
+//! chain (where hyper-rustls nests tokio-rustls's `io::Error` in a second one) and explains
+//! it. To see the group when the stack hides the connection, see `observe_group.rs`.
+//!
 //! Run: `cargo run --example https_client`
 
 use std::future::Future;
@@ -21,7 +26,7 @@ use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use pqhkex::{ConnectionReport, Policy};
+use pqhkex::{ConnectionReport, Policy, Side};
 use rustls::pki_types::PrivateKeyDer;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -153,6 +158,46 @@ async fn main() -> Result<(), BoxError> {
     server.abort();
     if !ok {
         return Err(format!("unexpected result: {reports:?} {bodies:?}").into());
+    }
+
+    // A client that requires post-quantum against a classical-only server.
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
+    let classical_cert = certified.cert.der().clone();
+    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der())?;
+    let mut classical =
+        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), Policy::Classical)?
+            .with_no_client_auth()
+            .with_single_cert(vec![classical_cert.clone()], key)?;
+    classical.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let classical_port = listener.local_addr()?.port();
+    let classical_server = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(classical))));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(classical_cert)?;
+    let policy = Policy::RequirePostQuantum;
+    let tls = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only()
+        .enable_http1()
+        .build();
+    let strict: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+    let uri: Uri = format!("https://localhost:{classical_port}/").parse()?;
+    let result = strict.get(uri.clone()).await;
+    classical_server.abort();
+    let err = match result {
+        Ok(r) => return Err(format!("a classical server answered {}", r.status()).into()),
+        Err(e) => e,
+    };
+    println!("client: GET {uri} failed: {err}");
+    let explained = policy
+        .explain_error(Side::Client, &err)
+        .ok_or("explain_error found no TLS failure in hyper-util's error")?;
+    println!("client: explained: {explained}");
+    if !explained.to_string().contains("handshake_failure") {
+        return Err(format!("unexpected explanation: {explained}").into());
     }
     Ok(())
 }

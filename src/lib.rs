@@ -16,15 +16,17 @@
 //! ```
 //!
 //! ## Layers
-//! Data flows one way:
-//! 1. `kem` — KEM-shaped components: ML-KEM-512/768/1024, round-3 Kyber768
-//!    (`legacy-kyber`), X25519, P-256, P-384; every peer-input check of the specs; the
-//!    backend of each algorithm chosen in one table ([`Backend`]).
-//! 2. `hybrid` — the combiner (draft-ietf-tls-hybrid-design §3.2/§3.3).
+//! Data flows one way (the first two layers are internal; their public faces are
+//! [`kem_api`] and [`Backend`]):
+//! 1. KEM-shaped components: ML-KEM-512/768/1024, round-3 Kyber768 (`legacy-kyber`),
+//!    X25519, P-256, P-384; every peer-input check of the specs; the backend of each
+//!    algorithm chosen in one table ([`Backend`]).
+//! 2. The hybrid combiner (draft-ietf-tls-hybrid-design §3.2/§3.3).
 //! 3. [`groups`] — the one table of groups: codepoint, name, components in wire order.
 //! 4. [`rustls`] — each group as a rustls `SupportedKxGroup`.
-//! 5. [`policy`] and [`inspect`] — provider helpers, server-side PQ preference,
-//!    connection reports.
+//! 5. [`policy`], [`inspect`] and [`observe`] — provider helpers, server-side PQ
+//!    preference, explanations of failed handshakes, connection reports, and the
+//!    observer that reports the negotiated group through any stack.
 //!
 //! Outside TLS, [`kem_api`] offers the same components as plain KEMs, with
 //! [`xwing`] (X-Wing, the general-purpose X25519 + ML-KEM-768 hybrid KEM) on top, and
