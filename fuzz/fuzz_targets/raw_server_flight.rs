@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
     };
     if let ServerAnswer::ServerHello(sh) = answer {
         let total: usize = sh.certificates.iter().map(Vec::len).sum();
-        assert!(total <= MAX_FLIGHT, "{total} certificate bytes from a capped flight");
+        assert!(
+            total <= MAX_FLIGHT,
+            "{total} certificate bytes from a capped flight"
+        );
         let described = cert::describe_chain(&sh.certificates);
         assert_eq!(described.len(), sh.certificates.len());
         for (c, der) in described.iter().zip(&sh.certificates) {
