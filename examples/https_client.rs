@@ -27,7 +27,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use pqhkex::{ConnectionReport, Policy, Side};
-use rustls::pki_types::PrivateKeyDer;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
@@ -91,41 +91,58 @@ async fn serve(listener: TcpListener, acceptor: TlsAcceptor) -> Result<(), BoxEr
     }
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), BoxError> {
+/// A local HTTPS server (hyper over tokio-rustls) under `policy`, with a fresh
+/// self-signed certificate for localhost: its port, the certificate to trust, and the
+/// task to abort when done.
+async fn start_server(
+    policy: Policy,
+) -> Result<
+    (
+        u16,
+        CertificateDer<'static>,
+        tokio::task::JoinHandle<Result<(), BoxError>>,
+    ),
+    BoxError,
+> {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
     let cert = certified.cert.der().clone();
     let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der())?;
-
-    let mut server_config = pqhkex::server_config_builder(
-        rustls::crypto::ring::default_provider(),
-        Policy::RequirePostQuantum,
-    )?
-    .with_no_client_auth()
-    .with_single_cert(vec![cert.clone()], key)?;
-    server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut config =
+        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), policy)?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
-    let server = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(server_config))));
+    let server = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(config))));
+    Ok((port, cert, server))
+}
 
-    // The SDK side: a preconfigured rustls ClientConfig (post-quantum preferred, as an
-    // SDK default would be) handed to hyper-rustls.
+/// The SDK side: a preconfigured rustls `ClientConfig` under `policy`, trusting `cert`,
+/// handed to hyper-rustls.
+fn https_connector(
+    policy: Policy,
+    cert: CertificateDer<'static>,
+) -> Result<HttpsConnector<HttpConnector>, BoxError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert)?;
-    let tls = pqhkex::client_config_builder(
-        rustls::crypto::ring::default_provider(),
-        Policy::PreferPostQuantum,
-    )?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
+    let tls = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_only()
         .enable_http1()
-        .build();
+        .build())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), BoxError> {
+    let (port, cert, server) = start_server(Policy::RequirePostQuantum).await?;
+    // Post-quantum preferred, as an SDK default would be.
     let seen = Arc::new(Mutex::new(Vec::new()));
     let connector = Inspecting {
-        inner: https,
+        inner: https_connector(Policy::PreferPostQuantum, cert)?,
         seen: seen.clone(),
     };
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
@@ -161,29 +178,11 @@ async fn main() -> Result<(), BoxError> {
     }
 
     // A client that requires post-quantum against a classical-only server.
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
-    let classical_cert = certified.cert.der().clone();
-    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der())?;
-    let mut classical =
-        pqhkex::server_config_builder(rustls::crypto::ring::default_provider(), Policy::Classical)?
-            .with_no_client_auth()
-            .with_single_cert(vec![classical_cert.clone()], key)?;
-    classical.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let classical_port = listener.local_addr()?.port();
-    let classical_server = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(classical))));
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(classical_cert)?;
+    let (classical_port, classical_cert, classical_server) =
+        start_server(Policy::Classical).await?;
     let policy = Policy::RequirePostQuantum;
-    let tls = pqhkex::client_config_builder(rustls::crypto::ring::default_provider(), policy)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_only()
-        .enable_http1()
-        .build();
-    let strict: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+    let strict: Client<_, Empty<Bytes>> =
+        Client::builder(TokioExecutor::new()).build(https_connector(policy, classical_cert)?);
     let uri: Uri = format!("https://localhost:{classical_port}/").parse()?;
     let result = strict.get(uri.clone()).await;
     classical_server.abort();

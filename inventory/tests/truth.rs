@@ -11,6 +11,8 @@
 
 #[path = "support/fleet.rs"]
 mod fleet;
+#[path = "support/openssl_peers.rs"]
+mod peers;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openssl::pkey::PKey;
-use openssl::ssl::{Ssl, SslContext, SslMethod, SslVersion};
+use openssl::ssl::SslVersion;
 use openssl::x509::X509;
 use pqhkex::groups::{SECP256R1, SECP384R1, X25519, X25519MLKEM768};
 use pqhkex_inventory::{Class, GroupProbe, ProbeResult, Scanner, Target, TargetResult};
@@ -52,36 +54,17 @@ fn certificate(key: Key) -> (Vec<u8>, Vec<u8>) {
 
 /// An OpenSSL server on loopback for any number of connections: TLS 1.2 only when
 /// `tls12_only`, with the OpenSSL groups list `groups` (`None`: OpenSSL's defaults).
-fn openssl_server(key: Key, tls12_only: bool, groups: Option<&str>) -> String {
+fn openssl_server(key: Key, tls12_only: bool, groups: Option<&'static str>) -> String {
     let (cert, pkcs8) = certificate(key);
-    let mut b = SslContext::builder(SslMethod::tls_server()).unwrap();
-    b.set_certificate(&X509::from_der(&cert).unwrap()).unwrap();
-    b.set_private_key(&PKey::private_key_from_pkcs8(&pkcs8).unwrap())
-        .unwrap();
-    if tls12_only {
-        b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
-    }
-    if let Some(g) = groups {
-        b.set_groups_list(g).unwrap();
-    }
-    let ctx = b.build();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for sock in listener.incoming().flatten() {
-            let ctx = ctx.clone();
-            std::thread::spawn(move || {
-                let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
-                let Ok(mut tls) = Ssl::new(&ctx).unwrap().accept(sock) else {
-                    return;
-                };
-                let mut buf = [0u8; 256];
-                while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
-                let _ = tls.shutdown();
-            });
-        }
-    });
-    addr
+    peers::start(peers::Server {
+        certs: vec![(
+            vec![X509::from_der(&cert).unwrap()],
+            PKey::private_key_from_pkcs8(&pkcs8).unwrap(),
+        )],
+        max: tls12_only.then_some(SslVersion::TLS1_2),
+        groups,
+        ..peers::Server::default()
+    })
 }
 
 fn scan(addr: &str, groups: &[&'static pqhkex::Group]) -> TargetResult {

@@ -430,3 +430,18 @@ pub fn rewrite_share(flight: &mut Vec<u8>, group: u16, f: &dyn Fn(&mut Vec<u8>))
     set_key_shares(&mut h, &shares);
     *flight = serialize_hello(&h);
 }
+
+/// A client-side explanation of a `handshake_failure` alert under a post-quantum policy:
+/// the alert alone does not prove the cause (a server with no cipher suite in common
+/// sends it too), so the alert comes first, then what it may mean.
+pub fn assert_handshake_failure_explained(explained: &pqhkex::Error) {
+    let text = explained.to_string();
+    assert!(
+        text.starts_with("TLS handshake failed: the server sent a fatal handshake_failure alert"),
+        "{text}"
+    );
+    assert!(
+        text.contains("if the server has no post-quantum group"),
+        "{text}"
+    );
+}
