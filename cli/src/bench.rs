@@ -10,6 +10,11 @@
 //! counted). Unlike `openssl s_time`, which runs one connection at a time with the
 //! server's choice of group, this keeps `concurrency` handshakes in flight and measures
 //! each group apart.
+//!
+//! Before measuring, each group gets `--warmup` handshakes (at the same concurrency, not
+//! counted). A group the server turns down (a handshake_failure or insufficient_security
+//! alert in answer to the ClientHello) is reported as not accepted and does not fail the
+//! run, unless `--require-all` is given or no group at all was accepted.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -20,11 +25,11 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use pqhkex::Group;
-use pqhkex_inventory::probe::{self, Recording};
+use pqhkex_inventory::probe::{self, ProbeError, Recording};
 use pqhkex_inventory::{Failure, FailureKind, Target};
 use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, HandshakeKind};
+use rustls::{AlertDescription, ClientConfig, HandshakeKind};
 use serde::Serialize;
 
 use crate::BenchArgs;
@@ -37,6 +42,26 @@ pub const DEFAULT_GROUPS: &[&str] = &[
     "SecP384r1MLKEM1024",
     "MLKEM1024",
 ];
+
+/// Whether a failed handshake is the server turning the group down: a handshake_failure
+/// or insufficient_security alert in answer to the ClientHello (no ServerHello or
+/// HelloRetryRequest before it). Timeouts, resets and other alerts are errors.
+fn not_accepted(e: &ProbeError) -> bool {
+    matches!(
+        e.tls,
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity
+        ))
+    ) && e.learnt.protocol_version.is_none()
+        && !e.learnt.hello_retry_request
+}
+
+/// A failed handshake: what went wrong, and whether it is the server not accepting the
+/// group ([`not_accepted`]).
+struct Refusal {
+    failure: Failure,
+    not_accepted: bool,
+}
 
 /// One handshake's numbers.
 struct One {
@@ -57,7 +82,7 @@ fn one(
     config: &Arc<ClientConfig>,
     timeout: Duration,
     label: &str,
-) -> Result<One, Failure> {
+) -> Result<One, Refusal> {
     let c = probe::connect(
         label,
         addr,
@@ -66,7 +91,10 @@ fn one(
         timeout,
         probe::Delivery::Whole,
     )
-    .map_err(|e| e.failure)?;
+    .map_err(|e| Refusal {
+        not_accepted: not_accepted(&e),
+        failure: e.failure,
+    })?;
     let kind = c.conn.handshake_kind();
     let one = One {
         latency: c.elapsed,
@@ -125,6 +153,19 @@ pub struct Latency {
     pub mean: f64,
 }
 
+/// How a group's run ended, in JSON (`"ok"`, `"not-accepted"`, `"failed"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// At least one handshake completed.
+    Ok,
+    /// None did: the server turned the group down (a handshake_failure or
+    /// insufficient_security alert to the ClientHello).
+    NotAccepted,
+    /// None did, for another reason (refused, timeout, another alert, ...).
+    Failed,
+}
+
 /// One group's results, in JSON.
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupResult {
@@ -132,6 +173,8 @@ pub struct GroupResult {
     pub group: &'static str,
     /// Its codepoint.
     pub code: String,
+    /// How the group's run ended.
+    pub status: Status,
     /// Handshakes completed.
     pub handshakes: u64,
     /// Of those, resumed ones (`--resume`).
@@ -174,6 +217,7 @@ struct BenchJson<'a> {
     concurrency: usize,
     duration_limit_seconds: Option<f64>,
     handshakes_limit: Option<u64>,
+    warmup_handshakes: u64,
     resume: bool,
     groups: &'a [GroupResult],
 }
@@ -187,6 +231,8 @@ struct Shared {
     resumed: u64,
     errors: Errors,
     first_failure: Option<Failure>,
+    /// The first failure was the server not accepting the group.
+    first_not_accepted: bool,
 }
 
 /// Runs one group.
@@ -214,6 +260,20 @@ fn run_group(
     // full and the rest resume; without --resume every handshake is full.
     config.resumption = Resumption::disabled();
     let base = Arc::new(config);
+    // The warm-up: `--warmup` handshakes shared by `concurrency` threads, not counted; a
+    // thread stops warming up at its first error (the measurement then records it).
+    let warmup_started = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..args.concurrency.max(1) {
+            s.spawn(|| {
+                while warmup_started.fetch_add(1, Ordering::SeqCst) < args.warmup {
+                    if one(addr, name, &base, timeout, &target.input).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
     let started_handshakes = AtomicU64::new(0);
     let shared = Mutex::new(Shared {
         histogram: Histogram::new_with_bounds(1, 60_000_000, 3)
@@ -224,6 +284,7 @@ fn run_group(
         resumed: 0,
         errors: Errors::default(),
         first_failure: None,
+        first_not_accepted: false,
     });
     let cpu_before = cpu_time::ProcessTime::try_now().ok();
     let started = Instant::now();
@@ -257,16 +318,23 @@ fn run_group(
                             sh.hrr += u64::from(o.hrr);
                             sh.resumed += u64::from(o.resumed);
                         }
-                        Err(f) => {
+                        Err(Refusal {
+                            failure: f,
+                            not_accepted,
+                        }) => {
                             sh.errors.add(&f);
                             if sh.first_failure.is_none() {
                                 sh.first_failure = Some(f.clone());
+                                sh.first_not_accepted = not_accepted;
                             }
-                            // A server that is not there stays not there, and one that
-                            // refused the group 50 times without a single success will
-                            // not accept it: stop early rather than spin on errors.
+                            // A server that is not there stays not there, one that
+                            // turned the group down will not accept it, nor will one
+                            // that refused it 50 times without a single success: stop
+                            // early rather than spin on errors.
                             if sh.histogram.is_empty()
-                                && (f.is_connection_level() || sh.errors.total() >= 50)
+                                && (f.is_connection_level()
+                                    || not_accepted
+                                    || sh.errors.total() >= 50)
                             {
                                 break;
                             }
@@ -314,9 +382,17 @@ fn run_group(
             })
             .collect()
     };
+    let status = if n > 0 {
+        Status::Ok
+    } else if sh.first_not_accepted {
+        Status::NotAccepted
+    } else {
+        Status::Failed
+    };
     Ok(GroupResult {
         group: group.name,
         code: format!("0x{:04x}", group.code),
+        status,
         handshakes: n,
         resumed: sh.resumed,
         seconds,
@@ -412,6 +488,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             concurrency: args.concurrency,
             duration_limit_seconds: deadline.map(|d| d.as_secs_f64()),
             handshakes_limit: args.handshakes,
+            warmup_handshakes: args.warmup,
             resume: args.resume,
             groups: &results,
         };
@@ -421,18 +498,28 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     } else {
         print_table(&target.input, addr, &args, &results);
     }
-    // A group that never completed a handshake fails the run with its error's code.
-    let code = results
+    Ok(ExitCode::from(exit_code(&results, args.require_all)))
+}
+
+/// The run's exit code: that of the first group that never completed a handshake, but
+/// a group the server did not accept counts only with `--require-all`, or when no group
+/// at all was accepted (nothing was measured).
+fn exit_code(results: &[GroupResult], require_all: bool) -> u8 {
+    let none_accepted = results.iter().all(|r| r.status == Status::NotAccepted);
+    results
         .iter()
-        .filter(|r| r.handshakes == 0)
+        .filter(|r| match r.status {
+            Status::Ok => false,
+            Status::Failed => true,
+            Status::NotAccepted => require_all || none_accepted,
+        })
         .find_map(|r| r.first_failure.as_ref().map(Failure::exit_code))
-        .unwrap_or(0);
-    Ok(ExitCode::from(code))
+        .unwrap_or(0)
 }
 
 fn print_table(target: &str, addr: SocketAddr, args: &BenchArgs, results: &[GroupResult]) {
     outln!(
-        "{target} ({addr}), concurrency {}, {}{}",
+        "{target} ({addr}), concurrency {}, {}{}{}",
         args.concurrency,
         match (args.duration, args.handshakes) {
             (_, Some(n)) => format!("{n} handshakes per group"),
@@ -443,6 +530,14 @@ fn print_table(target: &str, addr: SocketAddr, args: &BenchArgs, results: &[Grou
             ", resumed"
         } else {
             ", full handshakes"
+        },
+        if args.warmup > 0 {
+            format!(
+                " ({} warm-up handshakes per group, not counted)",
+                args.warmup
+            )
+        } else {
+            String::new()
         }
     );
     outln!(
@@ -461,6 +556,10 @@ fn print_table(target: &str, addr: SocketAddr, args: &BenchArgs, results: &[Grou
         "cpu ms/hs"
     );
     for r in results {
+        if r.status == Status::NotAccepted {
+            outln!("{:<20} not accepted by the server", r.group);
+            continue;
+        }
         outln!(
             "{:<20} {:>7} {:>8.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.0} {:>7.0} {:>4} {:>6} {:>9.3}",
             r.group,
@@ -477,7 +576,17 @@ fn print_table(target: &str, addr: SocketAddr, args: &BenchArgs, results: &[Grou
             r.client_cpu_ms_per_handshake
         );
     }
-    for r in results.iter().filter(|r| r.errors.total() > 0) {
+    for r in results.iter().filter(|r| r.status == Status::NotAccepted) {
+        outln!(
+            "{}: not accepted by the server ({})",
+            r.group,
+            r.first_error.as_deref().unwrap_or("")
+        );
+    }
+    for r in results
+        .iter()
+        .filter(|r| r.errors.total() > 0 && r.status != Status::NotAccepted)
+    {
         let e = &r.errors;
         outln!(
             "{}: {} errors (refused {}, timeout {}, alert {}, not TLS {}, other {}); first: {}",
@@ -492,7 +601,7 @@ fn print_table(target: &str, addr: SocketAddr, args: &BenchArgs, results: &[Grou
         );
     }
     if args.resume {
-        for r in results {
+        for r in results.iter().filter(|r| r.status != Status::NotAccepted) {
             outln!("{}: {} of {} resumed", r.group, r.resumed, r.handshakes);
         }
     }
@@ -564,13 +673,19 @@ fn svg(target: &str, results: &[GroupResult]) -> String {
                 points.join(" ")
             );
         }
+        let legend = match r.status {
+            Status::Ok => format!(
+                "p50 {:.2} ms, p99 {:.2} ms",
+                r.latency_ms.p50, r.latency_ms.p99
+            ),
+            Status::NotAccepted => "not accepted".to_string(),
+            Status::Failed => "failed".to_string(),
+        };
         out += &format!(
-            "<text x=\"{}\" y=\"{}\" fill=\"{color}\">{} (p50 {:.2} ms, p99 {:.2} ms)</text>\n",
+            "<text x=\"{}\" y=\"{}\" fill=\"{color}\">{} ({legend})</text>\n",
             left + 10.0,
             top + 16.0 + 15.0 * i as f64,
             esc(r.group),
-            r.latency_ms.p50,
-            r.latency_ms.p99
         );
     }
     // Bars: handshakes/s.
@@ -588,10 +703,15 @@ fn svg(target: &str, results: &[GroupResult]) -> String {
     for (i, r) in results.iter().enumerate() {
         let y = btop + i as f64 * (bh + 8.0);
         let bw = r.handshakes_per_second / max_rate * (pw - 160.0);
+        let value = match r.status {
+            Status::Ok => format!("{:.0}", r.handshakes_per_second),
+            Status::NotAccepted => "not accepted".to_string(),
+            Status::Failed => "failed".to_string(),
+        };
         out += &format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n\
              <rect x=\"{}\" y=\"{y}\" width=\"{bw:.1}\" height=\"{bh}\" fill=\"{}\"/>\n\
-             <text x=\"{}\" y=\"{}\">{:.0}</text>\n",
+             <text x=\"{}\" y=\"{}\">{value}</text>\n",
             left + 120.0,
             y + 15.0,
             esc(r.group),
@@ -599,7 +719,6 @@ fn svg(target: &str, results: &[GroupResult]) -> String {
             COLORS[i % COLORS.len()],
             left + 132.0 + bw,
             y + 15.0,
-            r.handshakes_per_second
         );
     }
     out += "</svg>\n";

@@ -304,6 +304,14 @@ struct BenchArgs {
     /// Handshakes per group.
     #[arg(long)]
     handshakes: Option<u64>,
+    /// Warm-up handshakes per group, run (at --concurrency) before measuring and not
+    /// counted, so that the first group does not absorb the cold start.
+    #[arg(long, default_value_t = 20)]
+    warmup: u64,
+    /// Fail the run (exit code of the refusal, 8) when the server does not accept one
+    /// of the groups; by default such a group is reported as not accepted.
+    #[arg(long)]
+    require_all: bool,
     /// Resumed handshakes: each connection's first handshake is full, the next ones
     /// resume its session (PSK with (EC)DHE: the key exchange still runs).
     #[arg(long)]
