@@ -851,8 +851,25 @@ async fn receive(
     }
 }
 
-/// Accepts connections until `max` (if any), receiving each on a task of its own; then
-/// waits for those in reception.
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM, naming it; never, where the signal
+/// handlers cannot be installed (then only `--max-connections` ends the server).
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        },
+        _ => std::future::pending().await,
+    }
+}
+
+/// Accepts connections until `max` (if any) or a SIGINT/SIGTERM, receiving each on a
+/// task of its own; then waits for those in reception. The workers then finish the
+/// connections they hold and [`serve_on`] prints (and writes) the final statistics.
 fn reception(
     listener: TcpListener,
     max: Option<u64>,
@@ -884,9 +901,18 @@ fn reception(
             })
         };
         let mut n = 0u64;
+        let stop = stop_signal();
+        tokio::pin!(stop);
         while max.is_none_or(|m| n < m) {
             while pending.try_join_next().is_some() {}
-            let (sock, peer) = match listener.accept().await {
+            let accepted = tokio::select! {
+                which = &mut stop => {
+                    eprintln!("{which}: no new connections; finishing the ones in progress");
+                    break;
+                }
+                accepted = listener.accept() => accepted,
+            };
+            let (sock, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     eprintln!("[#{}] accept failed: {e}", n + 1);

@@ -172,3 +172,59 @@ fn a_closed_connection_is_a_failure_not_a_refusal() {
     assert_eq!(g["status"], "failed", "{g:#}");
     assert_eq!(g["handshakes"], 0, "{g:#}");
 }
+
+/// `serve --stats-json` ended by SIGTERM (and by SIGINT, Ctrl-C): it stops accepting,
+/// finishes, writes and prints the final statistics, and exits 0. (Before, the signal
+/// killed it and the numbers since the last periodic print were lost.)
+#[test]
+fn serve_prints_and_writes_final_stats_on_sigterm_and_sigint() {
+    for signal in ["-TERM", "-INT"] {
+        let stats = temp_path("final-stats.json");
+        let _ = std::fs::remove_file(&stats);
+        let mut server = Serve::start([
+            "--port",
+            "0",
+            "--quiet",
+            // No periodic print within the test: what is in the file is the final one.
+            "--stats-interval",
+            "3600",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ]);
+        for _ in 0..3 {
+            let out = pqhkex(&[
+                "connect",
+                &format!("127.0.0.1:{}", server.port),
+                "--insecure",
+            ]);
+            assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        }
+        let kill = std::process::Command::new("kill")
+            .args([signal, &server.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        // Not a timing assertion: a bound so that a server ignoring the signal fails
+        // instead of hanging.
+        let limit = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = server.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < limit, "serve ignored {signal}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "{signal}: {status:?}");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        let _ = std::fs::remove_file(&stats);
+        assert_eq!(doc["handshakes"], 3, "{signal}: {doc:#}");
+        assert_eq!(doc["connections"], 3, "{signal}: {doc:#}");
+        let stderr = server.stderr.lock().unwrap().join("\n");
+        let name = if signal == "-TERM" {
+            "SIGTERM"
+        } else {
+            "SIGINT"
+        };
+        assert!(stderr.contains(name), "{stderr}");
+    }
+}
