@@ -4,19 +4,10 @@
 mod common;
 
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{pqhkex, temp_path, Serve};
+use common::{bench_group, pqhkex, temp_path, Serve};
 use serde_json::Value;
-
-fn group<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {doc:#}"))
-}
 
 /// Default `bench` against a default `serve`: the default policy (prefer) turns down
 /// MLKEM1024, which is reported as not accepted without failing the run;
@@ -40,7 +31,7 @@ fn default_bench_against_default_serve() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json();
     assert_eq!(doc["warmup_handshakes"], 2, "{doc:#}");
-    let m = group(&doc, "MLKEM1024");
+    let m = bench_group(&doc, "MLKEM1024");
     assert_eq!(m["status"], "not-accepted", "{m:#}");
     assert_eq!(m["handshakes"], 0, "{m:#}");
     assert!(
@@ -56,7 +47,7 @@ fn default_bench_against_default_serve() {
         "SecP256r1MLKEM768",
         "SecP384r1MLKEM1024",
     ] {
-        let g = group(&doc, name);
+        let g = bench_group(&doc, name);
         assert_eq!(g["status"], "ok", "{g:#}");
         assert_eq!(g["handshakes"], 5, "{g:#}");
         assert_eq!(g["first_error"], Value::Null, "{g:#}");
@@ -83,7 +74,10 @@ fn default_bench_against_default_serve() {
 
     let out = pqhkex(&[&common[..], &["--json", "--require-all"]].concat());
     assert_eq!(out.code, 8, "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(group(&out.json(), "MLKEM1024")["status"], "not-accepted");
+    assert_eq!(
+        bench_group(&out.json(), "MLKEM1024")["status"],
+        "not-accepted"
+    );
 
     // Nothing accepted at all: nothing was measured, the run fails.
     let out = pqhkex(&[&common[..], &["--json", "--groups", "MLKEM1024"]].concat());
@@ -119,24 +113,13 @@ fn warmup_is_run_but_not_counted() {
         "--json",
     ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let g = group(&out.json(), "x25519").clone();
+    let g = bench_group(&out.json(), "x25519").clone();
     assert_eq!(g["handshakes"], 10, "{g:#}");
     assert_eq!(g["status"], "ok", "{g:#}");
 
     // Not a timing assertion: a bound on waiting so that a missing warm-up (the server
     // would wait for 5 more connections forever) fails instead of hanging.
-    let limit = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = server.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < limit,
-            "serve did not see 15 connections: {:?}",
-            server.stderr.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = server.wait_exit(Duration::from_secs(60), "serve did not see 15 connections");
     assert!(status.success(), "{status:?}");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
     let _ = std::fs::remove_file(&stats);
@@ -168,7 +151,7 @@ fn a_closed_connection_is_a_failure_not_a_refusal() {
         "--json",
     ]);
     assert_ne!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let g = group(&out.json(), "x25519").clone();
+    let g = bench_group(&out.json(), "x25519").clone();
     assert_eq!(g["status"], "failed", "{g:#}");
     assert_eq!(g["handshakes"], 0, "{g:#}");
 }
@@ -206,14 +189,7 @@ fn serve_prints_and_writes_final_stats_on_sigterm_and_sigint() {
         assert!(kill.success());
         // Not a timing assertion: a bound so that a server ignoring the signal fails
         // instead of hanging.
-        let limit = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(s) = server.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(Instant::now() < limit, "serve ignored {signal}");
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = server.wait_exit(Duration::from_secs(60), &format!("serve ignored {signal}"));
         assert!(status.success(), "{signal}: {status:?}");
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
         let _ = std::fs::remove_file(&stats);

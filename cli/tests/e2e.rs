@@ -14,7 +14,7 @@ mod common;
 #[path = "../../inventory/tests/support/ssh_wire.rs"]
 mod ssh_wire;
 
-use common::{pqhkex, temp_path, Serve, BIN};
+use common::{bench_group, pqhkex, temp_path, Serve, BIN};
 
 /// A `pqhkex serve` child process on a free loopback port; killed on drop.
 struct Server {
@@ -717,15 +717,6 @@ impl Drop for Peer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn bench_group<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {doc:#}"))
 }
 
 /// Checks one group's results: `n` handshakes, no error, sane numbers.

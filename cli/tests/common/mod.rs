@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The `pqhkex` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_pqhkex");
@@ -80,6 +80,26 @@ impl Serve {
     }
 }
 
+impl Serve {
+    /// Waits until the server exits by itself and returns its exit status. Not a timing
+    /// assertion: `limit` only turns a server that never exits into a failure (saying
+    /// `what` it was waiting for) instead of a hang.
+    pub fn wait_exit(&mut self, limit: Duration, what: &str) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: {:?}",
+                self.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -113,4 +133,14 @@ pub fn pqhkex(args: &[&str]) -> Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// One group's entry in `pqhkex bench --json` output.
+pub fn bench_group<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {doc:#}"))
 }
