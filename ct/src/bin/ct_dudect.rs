@@ -6,7 +6,12 @@
 //!
 //! Inputs are prepared before timing; per sample, the key or share is copied into
 //! one scratch buffer (outside the timed closure), so both classes read the same
-//! memory and differ only in the bytes.
+//! memory and differ only in the bytes. The copies come from two equally large pools
+//! allocated in interleaved, coin-flipped order (`pools`): a fixed class that copied from
+//! one hot buffer while the random class copied from hundreds of kilobytes would leave
+//! different cache contents behind, and pools allocated one after the other sit at
+//! different addresses; either shows up as a consistent t of 10-20 that is the
+//! harness's, not the code's (seen in CI before the pools were made alike).
 //!
 //! `CT_DUDECT_SCALE` (default 1) multiplies the number of samples. `scripts/ct` runs the
 //! binary once per component backend (`PQHKEX_BACKEND`), so the benches that go through
@@ -29,6 +34,28 @@ fn random_bytes(rng: &mut BenchRng, len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
     rng.fill_bytes(&mut v);
     v
+}
+
+/// Two pools of `n` entries each, `left(i)` and `right(i)`, allocated alternately (which
+/// of each pair comes first is a coin flip), so both classes' data is spread over the
+/// same address range and has the same total size.
+fn pools<T>(
+    rng: &mut BenchRng,
+    n: usize,
+    mut left: impl FnMut(&mut BenchRng) -> T,
+    mut right: impl FnMut(&mut BenchRng) -> T,
+) -> (Vec<T>, Vec<T>) {
+    let (mut l, mut r) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        if rng.random::<bool>() {
+            l.push(left(rng));
+            r.push(right(rng));
+        } else {
+            r.push(right(rng));
+            l.push(left(rng));
+        }
+    }
+    (l, r)
 }
 
 fn class(rng: &mut BenchRng) -> Class {
@@ -87,43 +114,46 @@ fn mlkem768_decaps_fixed_vs_random_key(runner: &mut CtRunner, rng: &mut BenchRng
     let dk0 = dk0.to_vec();
     let pke = 384 * 3;
     let n_dk = dk0.len();
-    let keys: Vec<Vec<u8>> = (0..256)
-        .map(|_| {
+    // Left: 256 copies of the one key; Right: 256 random `dk_PKE`/`z` (see `pools`).
+    let (left, right) = pools(
+        rng,
+        256,
+        |_| dk0.clone(),
+        |rng| {
             let (dk, _) = hazmat::keygen(alg, &random_bytes(rng, 64)).expect("keygen");
             let mut k = dk0.clone();
             k[..pke].copy_from_slice(&dk[..pke]); // dk_PKE of a random key pair
             k[n_dk - 32..].copy_from_slice(&dk[n_dk - 32..]); // its z
             k
-        })
-        .collect();
+        },
+    );
     let ct = random_bytes(rng, 1088);
     let n = 100_000 * scale();
     let mut scratch = vec![0u8; n_dk];
     for _ in 0..n {
         let c = class(rng);
-        scratch.copy_from_slice(match c {
-            Class::Left => &dk0,
-            Class::Right => &keys[rng.random_range(0..keys.len())],
-        });
+        let pool = match c {
+            Class::Left => &left,
+            Class::Right => &right,
+        };
+        scratch.copy_from_slice(&pool[rng.random_range(0..pool.len())]);
         runner.run_one(c, || hazmat::decapsulate(alg, &scratch, &ct).map(|s| s[0]));
     }
 }
 
 /// ML-KEM-768 decapsulation with the backend's own key objects (the path graviola runs:
-/// it cannot import a serialized `dk`): keys generated through the stand-alone MLKEM768
-/// group. Left = 64 copies of ONE key (same seed), Right = 64 keys from random seeds, so
-/// both classes pick among the same number of objects in memory and differ only in the
-/// key values. A fixed random ciphertext (rejected by every key) is copied into the
-/// scratch buffer each time.
+/// it cannot import a serialized `dk`). Per sample, outside the timed closure, a key
+/// object is made through the stand-alone MLKEM768 group from a seed (Left = one fixed
+/// seed, Right = a seed from a pool of 256 random seeds, both pools alike, see `pools`)
+/// and the previous one dropped, so both classes' keys were just written to the same
+/// freed memory and differ only in their values. (Two pools of 64 long-lived objects,
+/// the first design, put each class at its own addresses; CI once saw t = -15 / -19
+/// from that layout alone.) A fixed random ciphertext (rejected by every key) is copied
+/// into the scratch buffer each time.
 fn mlkem768_group_decaps_fixed_vs_random_key(runner: &mut CtRunner, rng: &mut BenchRng) {
     let g = &groups::MLKEM768;
     let fixed = random_bytes(rng, 64);
-    let left: Vec<_> = (0..64)
-        .map(|_| hazmat::client_start(g, &[&fixed]).expect("client_start"))
-        .collect();
-    let right: Vec<_> = (0..64)
-        .map(|_| hazmat::client_start(g, &[&random_bytes(rng, 64)]).expect("client_start"))
-        .collect();
+    let (left, right) = pools(rng, 256, |_| fixed.clone(), |rng| random_bytes(rng, 64));
     let ct = random_bytes(rng, 1088);
     let n = 100_000 * scale();
     let mut scratch = vec![0u8; ct.len()];
@@ -133,7 +163,8 @@ fn mlkem768_group_decaps_fixed_vs_random_key(runner: &mut CtRunner, rng: &mut Be
             Class::Left => &left,
             Class::Right => &right,
         };
-        let client = &pool[rng.random_range(0..pool.len())];
+        let seed = &pool[rng.random_range(0..pool.len())];
+        let client = hazmat::client_start(g, &[seed]).expect("client_start");
         scratch.copy_from_slice(&ct);
         runner.run_one(c, || client.complete(&scratch).map(|s| s[0]));
     }
@@ -145,15 +176,16 @@ fn x25519_fixed_vs_random_scalar(runner: &mut CtRunner, rng: &mut BenchRng) {
     let alg = Algorithm::X25519;
     let (_, peer) = hazmat::keygen(alg, &random_bytes(rng, 32)).expect("keygen");
     let fixed = random_bytes(rng, 32);
-    let scalars: Vec<Vec<u8>> = (0..256).map(|_| random_bytes(rng, 32)).collect();
+    let (left, right) = pools(rng, 256, |_| fixed.clone(), |rng| random_bytes(rng, 32));
     let n = 50_000 * scale();
     let mut scratch = vec![0u8; 32];
     for _ in 0..n {
         let c = class(rng);
-        scratch.copy_from_slice(match c {
-            Class::Left => &fixed,
-            Class::Right => &scalars[rng.random_range(0..scalars.len())],
-        });
+        let pool = match c {
+            Class::Left => &left,
+            Class::Right => &right,
+        };
+        scratch.copy_from_slice(&pool[rng.random_range(0..pool.len())]);
         runner.run_one(c, || {
             hazmat::decapsulate(alg, &scratch, &peer).map(|s| s[0])
         });
