@@ -96,12 +96,14 @@ fn a_thousand_targets_with_sockets_bounded_by_the_concurrency() {
         "the socket monitor never saw a scanner connection"
     );
     // /proc/net/tcp is not a snapshot: the kernel writes it bucket by bucket while
-    // connections come and go, so one sample can count a socket that closed and the
-    // one that replaced it (16 to 18 seen here). Hence the slack of one more round of
-    // connections; a scanner that is not bounded by its concurrency shows far more
-    // (eight times the concurrency gave 143 here).
+    // connections come and go, so one read can count a socket that closed and the one
+    // that replaced it (16 to 19 seen here, with each socket counted once). The longer
+    // a read takes, the more it over-counts, and on a loaded CI machine one read took
+    // most of a second. Hence a slack of two more rounds of connections; a scanner that
+    // is not bounded by its concurrency shows far more (eight times the concurrency
+    // gave 143 here).
     assert!(
-        max_open <= 2 * CONCURRENCY,
+        max_open <= 3 * CONCURRENCY,
         "{max_open} scanner sockets open at once, concurrency {CONCURRENCY}"
     );
 }

@@ -136,6 +136,10 @@ pub fn open_client_sockets(members: &std::collections::HashSet<SocketAddr>) -> u
         let port = u16::from_str_radix(port, 16).ok()?;
         Some(SocketAddr::from((Ipv4Addr::from(ip), port)))
     };
+    // A socket is counted once, by its address pair: the kernel writes this file page
+    // by page and finds its place again by counting rows, so while connections come
+    // and go one read can list the same socket twice.
+    let mut open = std::collections::HashSet::new();
     table
         .lines()
         .skip(1)
@@ -151,6 +155,7 @@ pub fn open_client_sockets(members: &std::collections::HashSet<SocketAddr>) -> u
             members.contains(&remote)
                 && !members.contains(&local)
                 && matches!(*st, "01" | "02" | "08")
+                && open.insert((local, remote))
         })
         .count()
 }
