@@ -16,9 +16,19 @@ for f in $features; do
     cargo clippy --locked -q -p pqhkex --lib --no-default-features --features "$f" -- -D warnings
 done
 
-echo "pqhkex-inventory: no features, then legacy-kyber"
+echo "pqhkex-inventory: defaults (none), then each feature alone"
 cargo clippy --locked -q -p pqhkex-inventory --lib -- -D warnings
-cargo clippy --locked -q -p pqhkex-inventory --lib --features legacy-kyber -- -D warnings
+for f in legacy-kyber tokio quic; do
+    echo "pqhkex-inventory: $f alone"
+    cargo clippy --locked -q -p pqhkex-inventory --lib --no-default-features --features "$f" -- -D warnings
+done
+# A library never switches on a rustls provider feature: with its defaults, the
+# inventory's dependency graph holds neither ring nor aws-lc-rs.
+if cargo tree --locked -q -p pqhkex-inventory -e normal --prefix none | grep -Eq '^(ring|aws-lc-rs) '; then
+    echo "pqhkex-inventory at its defaults pulls in a rustls provider:"
+    cargo tree --locked -q -p pqhkex-inventory -e normal -i ring 2>/dev/null | head -20 || true
+    exit 1
+fi
 
 echo "pqhkex-cli: without its default quic feature"
 cargo clippy --locked -q -p pqhkex-cli --no-default-features -- -D warnings

@@ -7,7 +7,7 @@ use pqhkex_inventory::probe::{
     client_config, handshake, root_store, suite_name, version_name, versions_for, webpki_verifier,
     Recording,
 };
-use pqhkex_inventory::{Failure, Protocol, Target};
+use pqhkex_inventory::{ErrorInfo, Failure, Protocol, Target};
 use rustls::ProtocolVersion;
 use serde::Serialize;
 
@@ -85,8 +85,36 @@ fn hex_code<S: serde::Serializer>(code: &Option<u16>, s: S) -> Result<S::Ok, S::
     }
 }
 
-/// `pqhkex connect`.
+/// `connect --json` when the connection failed: the target and the error (kind,
+/// message, exit code), so that a script reading stdout always gets a JSON object.
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    target: &'a str,
+    error: ErrorInfo,
+}
+
+/// `pqhkex connect`. With `--json`, a failure is printed as a JSON object too
+/// ([`FailureJson`]; the message also goes to stderr), with the same exit code.
 pub fn run_connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
+    let json = args.json;
+    let target = args.target.clone();
+    match connect(args) {
+        Err(f) if json => {
+            let doc = FailureJson {
+                target: &target,
+                error: ErrorInfo::from(&f),
+            };
+            let text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| Failure::Other(format!("JSON: {e}")))?;
+            outln!("{text}");
+            eprintln!("pqhkex: error: {}", crate::term::message(f.message()));
+            Ok(ExitCode::from(f.exit_code()))
+        }
+        other => other,
+    }
+}
+
+fn connect(args: ConnectArgs) -> Result<ExitCode, Failure> {
     let timeout = crate::timeout_arg("--timeout", args.peer.timeout)?;
     // One deadline for the whole command: resolving, connecting, the handshake, the close.
     let deadline = std::time::Instant::now() + timeout;

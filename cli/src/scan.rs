@@ -9,84 +9,17 @@
 //! describes every endpoint at once, keeps them all.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use pqhkex_inventory::{
-    cbom, legacy, probe, ssh, Answer, Class, Failure, Flow, Probe, ProbeResult, ScanReport,
-    Scanner, Support, Target, TargetResult,
+    legacy, probe, ssh, Answer, Class, Failure, Flow, Probe, ProbeResult, ScanReport, Scanner,
+    Support, TargetResult,
 };
 
+use crate::inputs::read_targets;
 use crate::term::{message, text};
 use crate::ScanArgs;
-
-/// The targets of the command line, then of `--targets-file` (one per line, `#`
-/// comments). The file is read twice, line by line: once to check every line (a line
-/// that is not a target fails naming its file and line, before anything is scanned),
-/// then as the scan takes targets, so that a million-line file is never held in memory.
-struct Targets {
-    given: Vec<Target>,
-    file: Option<std::path::PathBuf>,
-    count: usize,
-}
-
-/// A `--targets-file` line without its comment, if anything is left.
-fn target_line(line: &str) -> Option<&str> {
-    Some(line.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty())
-}
-
-fn open_lines(path: &std::path::Path) -> Result<std::io::Lines<BufReader<File>>, Failure> {
-    File::open(path)
-        .map(|f| BufReader::new(f).lines())
-        .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))
-}
-
-fn read_targets(args: &ScanArgs) -> Result<Targets, Failure> {
-    let given = args
-        .targets
-        .iter()
-        .map(|t| Target::parse(t))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut count = given.len();
-    if let Some(path) = &args.targets_file {
-        for (i, line) in open_lines(path)?.enumerate() {
-            let line =
-                line.map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?;
-            if let Some(t) = target_line(&line) {
-                Target::parse(t)
-                    .map_err(|e| Failure::Usage(format!("{}:{}: {e}", path.display(), i + 1)))?;
-                count += 1;
-            }
-        }
-    }
-    if count == 0 {
-        return Err(Failure::Usage(
-            "no targets: give HOST:PORT arguments or --targets-file".into(),
-        ));
-    }
-    Ok(Targets {
-        given,
-        file: args.targets_file.clone(),
-        count,
-    })
-}
-
-impl Targets {
-    /// The targets, the file's read again as they are taken.
-    fn stream(&self) -> Result<impl Iterator<Item = Target> + Send, Failure> {
-        let lines = match &self.file {
-            Some(path) => Some(open_lines(path)?),
-            None => None,
-        };
-        let from_file = lines
-            .into_iter()
-            .flatten()
-            .map_while(Result::ok)
-            .filter_map(|l| target_line(&l).and_then(|t| Target::parse(t).ok()));
-        Ok(self.given.clone().into_iter().chain(from_file))
-    }
-}
 
 /// One target's table entry.
 fn print_target(out: &mut impl Write, r: &TargetResult) {
@@ -192,6 +125,9 @@ fn print_target(out: &mut impl Write, r: &TargetResult) {
             how(&split.tls_records)
         );
     }
+    if let Some(q) = &r.quic {
+        print_quic(out, q);
+    }
     if let Some(c) = &r.certificate {
         let _ = writeln!(
             out,
@@ -206,6 +142,30 @@ fn print_target(out: &mut impl Write, r: &TargetResult) {
     }
     print_surface(out, r);
     let _ = writeln!(out);
+}
+
+/// A QUIC scan's transport facts: the datagrams each ClientHello took.
+fn print_quic(out: &mut impl Write, q: &pqhkex_inventory::quic::QuicReport) {
+    let _ = writeln!(out, "  over QUIC (ALPN {}):", q.alpn.join(","));
+    for p in &q.probes {
+        let _ = writeln!(
+            out,
+            "    {:<22} ClientHello: {} Initial datagram(s), {} bytes; {} sent, {} received in all{}",
+            p.probe,
+            p.client_hello_datagrams,
+            p.client_hello_bytes,
+            p.datagrams_sent,
+            p.datagrams_received,
+            if p.hello_retry_request == Some(true) {
+                ", after a HelloRetryRequest"
+            } else {
+                ""
+            }
+        );
+    }
+    for c in &q.not_applicable {
+        let _ = writeln!(out, "    not applicable: {}: {}", c.check, text(&c.reason));
+    }
 }
 
 /// The rest of the endpoint's quantum-vulnerable surface: posture and preference, the
@@ -457,14 +417,23 @@ fn print_ssh(out: &mut impl Write, s: &ssh::SshReport) {
     let _ = writeln!(out, "  post-quantum key exchange: {status}");
 }
 
-/// How the results leave: the table or the JSON document, written as they come.
-enum Sink {
+/// How the results leave: the table, the JSON document or JSON Lines, written as they
+/// come.
+pub(crate) enum Sink {
     Table,
-    Json { first: bool },
+    Json {
+        first: bool,
+    },
+    /// One compact JSON target result per line.
+    Jsonl,
 }
 
 impl Sink {
-    fn start(&mut self, out: &mut impl Write, report: &ScanReport) -> Result<(), Failure> {
+    pub(crate) fn start(
+        &mut self,
+        out: &mut impl Write,
+        report: &ScanReport,
+    ) -> Result<(), Failure> {
         if let Sink::Json { .. } = self {
             // The document's head (everything but the targets), then the array opened.
             let head = serde_json::to_string_pretty(report)
@@ -478,9 +447,14 @@ impl Sink {
         Ok(())
     }
 
-    fn target(&mut self, out: &mut impl Write, r: &TargetResult) -> Result<(), Failure> {
+    pub(crate) fn target(&mut self, out: &mut impl Write, r: &TargetResult) -> Result<(), Failure> {
         match self {
             Sink::Table => print_target(out, r),
+            Sink::Jsonl => {
+                let one =
+                    serde_json::to_string(r).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
+                let _ = writeln!(out, "{one}");
+            }
             Sink::Json { first } => {
                 let one = serde_json::to_string_pretty(r)
                     .map_err(|e| Failure::Other(format!("JSON: {e}")))?;
@@ -496,8 +470,9 @@ impl Sink {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut impl Write, summary: &Summary) {
+    pub(crate) fn finish(&mut self, out: &mut impl Write, summary: &Summary) {
         match self {
+            Sink::Jsonl => {}
             Sink::Table => {
                 let _ = writeln!(
                     out,
@@ -521,17 +496,17 @@ impl Sink {
 
 /// What the summary line and the exit code need of the results.
 #[derive(Default)]
-struct Summary {
+pub(crate) struct Summary {
     targets: usize,
     post_quantum: usize,
     by_default: usize,
     undetermined: usize,
     /// The exit code of the first target (in input order) with an error.
-    exit: Option<u8>,
+    pub(crate) exit: Option<u8>,
 }
 
 impl Summary {
-    fn add(&mut self, r: &TargetResult) {
+    pub(crate) fn add(&mut self, r: &TargetResult) {
         self.targets += 1;
         let pq = r
             .verdict
@@ -560,12 +535,18 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         .hello_retry_probes(args.hrr)
         .client_hello_split_checks(!args.no_split_check)
         .surface_probes(!args.key_exchange_only)
+        .tls_over_quic(args.quic)
         .timeout(timeout)
         .target_timeout(Some(target_timeout))
         .concurrency(usize::from(args.concurrency));
+    let scanner = args.fleet.limits(scanner)?;
 
-    let bar = (std::io::stderr().is_terminal() && targets.count > 1).then(|| {
-        let bar = indicatif::ProgressBar::new(targets.count as u64);
+    let bar = (std::io::stderr().is_terminal() && targets.count.is_none_or(|n| n > 1)).then(|| {
+        let bar = match targets.count {
+            Some(n) => indicatif::ProgressBar::new(n),
+            // Targets from stdin: no total.
+            None => indicatif::ProgressBar::no_length(),
+        };
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} scanning [{bar:30}] {pos}/{len} targets, {elapsed}",
         ) {
@@ -574,7 +555,10 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         bar
     });
     let mut report = ScanReport::new(Vec::new());
-    let mut sink = if args.json {
+    let mut gate = crate::report::Gate::new(&args.outputs.require);
+    let mut sink = if args.jsonl {
+        Sink::Jsonl
+    } else if args.json {
         Sink::Json { first: true }
     } else {
         Sink::Table
@@ -593,6 +577,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
         while let Some(r) = waiting.remove(&next) {
             next += 1;
             summary.add(&r);
+            gate.add(&r);
             let written = match &bar {
                 Some(b) => b.suspend(|| sink.target(&mut out, &r)),
                 None => sink.target(&mut out, &r),
@@ -601,7 +586,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
                 failed = Some(e);
                 return Flow::Stop;
             }
-            if args.cbom.is_some() {
+            if args.cbom.is_some() || args.outputs.needs_all() {
                 kept.push(r);
             }
         }
@@ -618,14 +603,15 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
     }
     sink.finish(&mut out, &summary);
     let _ = out.flush();
-
-    if let Some(path) = &args.cbom {
-        report.targets = kept;
-        let bom = cbom::build(&report.targets, &report.timestamp);
-        let text =
-            serde_json::to_string_pretty(&bom).map_err(|e| Failure::Other(format!("JSON: {e}")))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
+    // A bad stdin line ended the input: what came before it was scanned and printed.
+    if let Some(e) = targets.late_failure() {
+        return Err(e);
     }
-    Ok(ExitCode::from(summary.exit.unwrap_or(0)))
+
+    report.targets = kept;
+    if let Some(path) = &args.cbom {
+        crate::report::write_cbom(path, &report)?;
+    }
+    args.outputs.write_files(&report)?;
+    Ok(ExitCode::from(gate.finish().or(summary.exit).unwrap_or(0)))
 }

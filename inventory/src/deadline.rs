@@ -79,7 +79,8 @@ impl DeadlineStream {
     /// );
     /// ```
     pub fn connect(addr: SocketAddr, deadline: Instant) -> io::Result<Self> {
-        let sock = TcpStream::connect_timeout(&addr, remaining(deadline)?).map_err(|e| {
+        // Paced and retried as the scan running on this thread says (crate::limits).
+        let sock = crate::limits::connect(addr, deadline).map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
                 io::Error::new(io::ErrorKind::TimedOut, e)
             } else {

@@ -32,6 +32,8 @@
 //! * [`cbom`] writes a CycloneDX 1.6 CBOM of the results and merges it into a CycloneDX
 //!   document a tool already has.
 //! * [`probe`] is the single handshake underneath, for checks of your own.
+//! * [`inputs`] turns fleet-sized inputs into targets: CIDR ranges with a port list
+//!   (lazily), nmap XML and grepable reports, and stable shards (`I/N`) of any list.
 //!
 //! No rustls provider feature is switched on by this crate: pass the `CryptoProvider`
 //! whose cipher suites, signature checks and RNG the probes should use (the key
@@ -62,17 +64,28 @@ pub mod cbom;
 pub mod cert;
 pub mod deadline;
 mod error;
+pub mod gate;
 pub mod hello;
+pub mod html;
+pub mod inputs;
+pub mod junit;
 pub mod legacy;
+mod limits;
+pub mod merge;
 pub mod migration;
 pub mod preference;
 pub mod probe;
+pub mod quic;
 mod report;
+#[cfg(feature = "tokio")]
+mod scan_async;
 mod schedule;
 pub mod ssh;
 mod target;
 mod tls;
 pub mod verdict;
+#[cfg(feature = "tokio")]
+pub use scan_async::ScanStream;
 
 pub use error::{Failure, FailureKind};
 pub use report::{

@@ -567,7 +567,7 @@ pub struct TargetResult {
     pub target: String,
     /// The address probed.
     pub address: Option<String>,
-    /// What was spoken to it: `tls` or `ssh` (absent in documents written before SSH
+    /// What was spoken to it: `tls`, `quic` or `ssh` (absent in documents written before SSH
     /// scanning, which are all TLS).
     #[serde(default)]
     pub protocol: Protocol,
@@ -632,6 +632,11 @@ pub struct TargetResult {
     /// there is nothing to do (schema version 3; absent for unreachable targets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration: Option<Vec<crate::migration::MigrationStep>>,
+    /// For a target scanned over QUIC (`protocol` `quic`): per probe, the datagrams and
+    /// bytes the ClientHello took, and the checks that do not apply to QUIC (schema
+    /// version 3; absent otherwise). See [`crate::quic`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quic: Option<crate::quic::QuicReport>,
 }
 
 impl TargetResult {
@@ -667,6 +672,7 @@ impl TargetResult {
             preference: None,
             pq_posture: None,
             migration: None,
+            quic: None,
         }
     }
 

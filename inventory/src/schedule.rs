@@ -3,7 +3,7 @@
 //! [`crate::ssh`]'s; the verdict [`crate::verdict`]'s.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use pqhkex::Group;
@@ -11,6 +11,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::RootCertStore;
 
+use crate::limits;
 use crate::probe;
 use crate::report::{Accepted, ErrorInfo, Status, TargetResult};
 use crate::ssh::{self, SshError};
@@ -31,7 +32,9 @@ pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(60);
 /// pqhkex's key-exchange groups; no rustls provider feature is switched on here.
 /// Defaults: every group of pqhkex's table, no HelloRetryRequest probes, the split
 /// ClientHello checks on, the endpoint-surface probes on ([`Scanner::surface_probes`]),
-/// the web PKI roots, 5 s per probe, 60 s per target, 8 targets at once.
+/// the web PKI roots, 5 s per probe, 60 s per target, 8 targets at once; no limit per
+/// host ([`Scanner::per_host_limit`]), no rate ([`Scanner::rate`]), no connection
+/// retries ([`Scanner::retries`]).
 ///
 /// **What is bounded by what.** Each probe (one handshake: connecting, every read and
 /// write, the close) runs under one deadline, [`Scanner::timeout`] from its start, and
@@ -67,6 +70,12 @@ pub struct Scanner {
     pub(crate) concurrency: usize,
     pub(crate) split_checks: bool,
     pub(crate) surface: bool,
+    /// Scan TLS targets over QUIC ([`Scanner::tls_over_quic`]).
+    pub(crate) tls_over_quic: bool,
+    /// At most this many targets of one host at once (0: no limit).
+    pub(crate) per_host: usize,
+    /// Connection pacing and retries ([`crate::limits`]).
+    pub(crate) connect_policy: limits::ConnectPolicy,
 }
 
 /// What the target's deadline leaves for the next probe.
@@ -113,6 +122,9 @@ impl Scanner {
             concurrency: 8,
             split_checks: true,
             surface: true,
+            tls_over_quic: false,
+            per_host: 0,
+            connect_policy: limits::ConnectPolicy::default(),
         })
     }
 
@@ -252,6 +264,81 @@ impl Scanner {
         self
     }
 
+    /// At most `n` targets with the same host at once (default 0: no limit). A
+    /// target's probes open one connection at a time, so this also bounds the
+    /// connections the scan has open to one host. The host is the target's as written:
+    /// an IP address (canonical form: `[0:0::1]` is `::1`) or a name, lower-cased; two
+    /// names of one address count apart. A target whose host is busy is held back while
+    /// targets of other hosts go ahead (at most 1,024 held back, then the workers wait).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let gentle = pqhkex_inventory::Scanner::new(provider)?.concurrency(64).per_host_limit(2);
+    /// # let _ = gentle;
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn per_host_limit(mut self, n: usize) -> Scanner {
+        self.per_host = n;
+        self
+    }
+
+    /// At most `per_second` new TCP connections a second, over the whole scan (default
+    /// `None`: no limit; a value that is not positive and finite also means none). It
+    /// paces every connection every probe opens, shared by all workers and by the
+    /// clones of this scanner (a token bucket of capacity one: connections are spaced
+    /// `1 / per_second` apart). A connection waits for its slot within its probe's
+    /// deadline; so that the wait never takes more than half a probe's
+    /// [`Scanner::timeout`], at most `per_second × timeout / 2` targets run at once
+    /// (at least one), whatever [`Scanner::concurrency`] says. Not paced: name
+    /// resolution, and QUIC datagrams.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let polite = pqhkex_inventory::Scanner::new(provider)?.rate(Some(50.0));
+    /// # let _ = polite;
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn rate(mut self, per_second: Option<f64>) -> Scanner {
+        self.connect_policy.pacer = per_second
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| Arc::new(limits::Pacer::new(r)));
+        self
+    }
+
+    /// How many times a connection that failed to open (refused, reset, unreachable,
+    /// or no answer while connecting) is tried again (default 0), after a backoff of
+    /// 100 ms that doubles up to 2 s, within the probe's deadline; the time left is
+    /// shared among the attempts, so a connection that hangs leaves time for the next
+    /// one. Only the TCP connection is retried: an alert, a closed or a malformed
+    /// answer is the server's answer and stays the probe's result. Each attempt is a
+    /// new connection for [`Scanner::rate`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let patient = pqhkex_inventory::Scanner::new(provider)?.retries(2);
+    /// # let _ = patient;
+    /// # Ok::<(), pqhkex_inventory::Failure>(())
+    /// ```
+    pub fn retries(mut self, n: u32) -> Scanner {
+        self.connect_policy.retries = n;
+        self
+    }
+
+    /// How many workers [`Scanner::scan_each`] runs: the concurrency, lowered under a
+    /// rate so that waiting for a connection slot takes at most half a probe's time.
+    fn workers(&self) -> usize {
+        match &self.connect_policy.pacer {
+            Some(p) => {
+                let fit = (p.rate() * self.timeout.as_secs_f64() / 2.0).floor();
+                self.concurrency.min(fit.max(1.0) as usize)
+            }
+            None => self.concurrency,
+        }
+    }
+
     /// Scans one target: for TLS, resolve, the browser-like offer, then each group alone
     /// (and without a key share, with [`Scanner::hello_retry_probes`]), then the split
     /// ClientHello checks; for an `ssh://` target, its key-exchange offer and the hybrid
@@ -270,8 +357,11 @@ impl Scanner {
     /// ```
     pub fn scan_target(&self, target: &Target) -> TargetResult {
         let deadline = self.budget.map(|b| Instant::now() + b);
+        let _policy = limits::with_policy(self.connect_policy.clone());
         match target.protocol {
             Protocol::Ssh => self.scan_ssh(target, deadline),
+            Protocol::Quic => crate::quic::scan(self, target, deadline),
+            _ if self.tls_over_quic => crate::quic::scan(self, target, deadline),
             _ => self.scan_tls(target, deadline),
         }
     }
@@ -349,6 +439,7 @@ impl Scanner {
             preference: None,
             pq_posture: Some(verdict::ssh_posture(c.classification)),
             migration: None,
+            quic: None,
         };
         r.migration = crate::migration::plan(&r);
         finish(r)
@@ -444,26 +535,25 @@ impl Scanner {
         I::IntoIter: Send,
         F: FnMut(usize, TargetResult) -> Flow,
     {
-        let source = Mutex::new(targets.into_iter().enumerate());
+        let source = limits::Feed::new(targets.into_iter(), self.per_host);
         let stop = AtomicBool::new(false);
         // A bounded queue: a worker whose result the caller has not taken yet waits,
         // so at most `concurrency` results (plus those in the queue) exist at once.
         let (tx, rx) = mpsc::sync_channel::<(usize, TargetResult)>(self.concurrency);
         let mut delivered = 0;
         std::thread::scope(|s| {
-            for _ in 0..self.concurrency {
+            for _ in 0..self.workers() {
                 let tx = tx.clone();
                 let (source, stop) = (&source, &stop);
                 s.spawn(move || loop {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
-                    let next = match source.lock() {
-                        Ok(mut it) => it.next(),
-                        Err(_) => None,
+                    let Some((i, t)) = source.take(stop) else {
+                        break;
                     };
-                    let Some((i, t)) = next else { break };
                     let r = self.scan_target(&t);
+                    source.done(&t);
                     if tx.send((i, r)).is_err() {
                         break;
                     }

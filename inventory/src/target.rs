@@ -14,7 +14,8 @@ use crate::Failure;
 /// Accepted forms: `host:port`, `host` (port 443), `[v6]:port`, `[v6]`, a bare IPv6
 /// address, and URLs `https://host[:port][/path]` and `tls://host[:port]` (port 443
 /// unless given; the path and query are ignored): all [`Protocol::Tls`]. An
-/// `ssh://host[:port]` URL (port 22 unless given; RFC 4253 §4.1) is [`Protocol::Ssh`].
+/// `ssh://host[:port]` URL (port 22 unless given; RFC 4253 §4.1) is [`Protocol::Ssh`];
+/// a `quic://host[:port]` URL (UDP port 443 unless given) is [`Protocol::Quic`].
 /// A link-local IPv6 address may carry its zone: `fe80::1%eth0`, `[fe80::1%eth0]:443`
 /// or, in a URL, `[fe80::1%25eth0]` (RFC 6874).
 ///
@@ -71,6 +72,9 @@ pub enum Protocol {
     Tls,
     /// SSH: the server's KEXINIT, and `mlkem768x25519-sha256` run when offered.
     Ssh,
+    /// QUIC (RFC 9000): the TLS 1.3 key-exchange groups, probed by QUIC handshakes over
+    /// UDP (see [`crate::quic`]).
+    Quic,
 }
 
 impl Target {
@@ -93,7 +97,7 @@ impl Target {
         }
         let bad = || {
             Failure::Usage(format!(
-                "invalid target {trimmed:?}: expected HOST:PORT, HOST, https://HOST[:PORT], tls://HOST[:PORT] or ssh://HOST[:PORT]"
+                "invalid target {trimmed:?}: expected HOST:PORT, HOST, https://HOST[:PORT], tls://HOST[:PORT], quic://HOST[:PORT] or ssh://HOST[:PORT]"
             ))
         };
         let mut protocol = Protocol::Tls;
@@ -102,11 +106,13 @@ impl Target {
             Some((scheme, rest)) => {
                 if scheme.eq_ignore_ascii_case("ssh") {
                     protocol = Protocol::Ssh;
+                } else if scheme.eq_ignore_ascii_case("quic") {
+                    protocol = Protocol::Quic;
                 } else if !(scheme.eq_ignore_ascii_case("https")
                     || scheme.eq_ignore_ascii_case("tls"))
                 {
                     return Err(Failure::Usage(format!(
-                        "invalid target {trimmed:?}: unsupported scheme {scheme:?} (https://, tls:// or ssh://)"
+                        "invalid target {trimmed:?}: unsupported scheme {scheme:?} (https://, tls://, quic:// or ssh://)"
                     )));
                 }
                 // RFC 3986 §3.2: the authority ends at the first '/', '?' or '#'; user
@@ -288,6 +294,12 @@ mod tests {
         assert_eq!(Target::parse("SSH://h").unwrap().port, 22);
         assert_eq!(Target::parse("h").unwrap().protocol, Protocol::Tls);
         assert!(Target::parse("ssh://h:0").is_err());
+        let q = Target::parse("QUIC://[::1]:8443/x").unwrap();
+        assert_eq!(
+            (q.host.as_str(), q.port, q.protocol),
+            ("::1", 8443, Protocol::Quic)
+        );
+        assert_eq!(Target::parse("quic://h").unwrap().port, 443);
     }
 
     #[test]

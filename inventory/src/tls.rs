@@ -121,7 +121,7 @@ pub(crate) fn alert_name(a: AlertDescription) -> String {
 }
 
 /// What a failed handshake is evidence of (see the module documentation).
-fn failed_probe(offered: &[&'static Group], e: &ProbeError, elapsed_ms: u64) -> Probe {
+pub(crate) fn failed_probe(offered: &[&'static Group], e: &ProbeError, elapsed_ms: u64) -> Probe {
     let learnt = &e.learnt;
     let alert = match &e.tls {
         Some(rustls::Error::AlertReceived(a)) => Some(*a),
@@ -561,6 +561,7 @@ impl Scanner {
             preference,
             pq_posture: Some(pq_posture),
             migration: None,
+            quic: None,
         };
         r.migration = crate::migration::plan(&r);
         elapsed(r)

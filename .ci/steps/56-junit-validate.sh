@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The JUnit XML of `pqhkex scan --require ... --junit` read by a real consumer:
+# junitparser (PyPI, what many CI report tools build on), in a venv under target/, and
+# xmllint when installed. The scan covers a post-quantum server, a classical-only one, an
+# unreachable port and the OpenSSL peers of inventory/examples/surface_peers.rs (RSA +
+# ML-DSA-65, TLS 1.2 with RSA key transport, ML-DSA-65 only), against two levels; the
+# counts of tests and failures are checked, and `report` must give the same file back
+# from the saved --jsonl output.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+venv="$target_dir/junit-venv"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! "$venv/bin/python" -c 'import junitparser' 2>/dev/null; then
+    if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then
+        apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check 'junitparser>=3,<5'
+fi
+
+cargo build --locked -q -p pqhkex-cli
+cargo build --locked -q -p pqhkex-inventory --example surface_peers
+bin="$target_dir/debug/pqhkex"
+
+start_server() { # $1: name, rest: serve options; prints the port
+    "$bin" serve --port 0 --quiet "${@:2}" >"$work/$1.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/$1.log")
+        if [ -n "$port" ]; then echo "$port"; return; fi
+        sleep 0.1
+    done
+    echo "server $1 did not start" >&2; cat "$work/$1.log" >&2; return 1
+}
+pq_port=$(start_server pq --policy require)
+classical_port=$(start_server classical --policy classical)
+dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+"$target_dir/debug/examples/surface_peers" >"$work/peers.txt" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+    [ "$(grep -c 'server: ' "$work/peers.txt")" -ge 3 ] && break
+    sleep 0.1
+done
+peer() { sed -n "s/^$1[^:]*: //p" "$work/peers.txt"; }
+dual=$(peer 'RSA + ML-DSA-65'); rsa_kx=$(peer 'TLS 1.2 RSA'); ml_dsa=$(peer 'ML-DSA-65 server')
+
+rc=0
+"$bin" scan "127.0.0.1:$pq_port" "127.0.0.1:$classical_port" "127.0.0.1:$dead_port" \
+    "$dual" "$rsa_kx" "$ml_dsa" --timeout 5 --require pq,pq-auth \
+    --junit "$work/scan.xml" --jsonl >"$work/scan.jsonl" 2>"$work/gate.txt" || rc=$?
+cat "$work/gate.txt"
+[ "$rc" -eq 10 ] || { echo "scan --require exited $rc, expected 10 (policy not met)"; exit 1; }
+"$bin" report "$work/scan.jsonl" --require pq,pq-auth --junit "$work/report.xml" 2>/dev/null || rc=$?
+[ "$rc" -eq 10 ] || { echo "report --require exited $rc, expected 10"; exit 1; }
+
+if command -v xmllint >/dev/null; then
+    xmllint --noout "$work/scan.xml"
+fi
+
+"$venv/bin/python" - "$work/scan.xml" "$work/report.xml" "127.0.0.1:$dead_port" "$ml_dsa" <<'PY'
+import sys
+from junitparser import JUnitXml, Failure, Error
+
+scan, report, dead, ml_dsa = sys.argv[1:]
+xml = JUnitXml.fromfile(scan)
+suites = {s.name: s for s in xml}
+assert sorted(suites) == ["pq", "pq-auth"], sorted(suites)
+for name, s in suites.items():
+    assert s.tests == 6, (name, s.tests)
+    cases = {c.name: c for c in s}
+    assert len(cases) == 6 and all(c.classname == name for c in s), cases
+    # Nothing passes without evidence: the unreachable target is a failure, typed.
+    down = cases[dead].result
+    assert len(down) == 1 and isinstance(down[0], Failure) and down[0].type == "undetermined", down
+    assert not any(isinstance(r, Error) for c in s for r in c.result)
+pq_failed = sorted(c.name for c in suites["pq"] if not c.is_passed)
+auth_passed = sorted(c.name for c in suites["pq-auth"] if c.is_passed)
+# Key exchange: the classical-only server, the TLS 1.2-only one and the unreachable port.
+assert suites["pq"].failures == 3, pq_failed
+# Authentication: only the ML-DSA-65-only server signs post-quantum by default.
+assert auth_passed == [ml_dsa], auth_passed
+assert suites["pq-auth"].failures == 5, suites["pq-auth"].failures
+again = JUnitXml.fromfile(report)
+assert [(s.name, s.tests, s.failures) for s in again] == [(s.name, s.tests, s.failures) for s in xml]
+print(f"JUnit valid (junitparser): {sum(s.tests for s in xml)} test cases, "
+      f"{sum(s.failures for s in xml)} failures; report gives the same counts")
+PY
