@@ -47,6 +47,9 @@
 //! * `aws-lc-rs-backend`: prefer aws-lc (a C and assembly library, through `aws-lc-rs`)
 //!   for X25519, P-256, P-384 and fresh ML-KEM keys, e.g. for its FIPS-validated module;
 //!   see [`Backend`]. Off by default.
+//! * `telemetry`: the `telemetry` module, which of a server's clients can do
+//!   post-quantum (and what would break if it were required), through the `metrics`
+//!   facade.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -64,6 +67,8 @@ pub mod observe;
 pub mod policy;
 pub mod rustls;
 pub mod ssh;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 pub mod xwing;
 
 pub use error::{Error, KeyShareFault, Side};

@@ -17,10 +17,13 @@
 //! | 7 | the peer's certificate was not trusted (`connect` only; `scan` never trusts) |
 //! | 8 | the handshake failed (policy not met, alert from the peer, a peer that broke the protocol); `scan`: no offer led to a key exchange, or an SSH exchange did not verify |
 //! | 9 | `scan`: a target was reached but its classification is undetermined (some probes failed without evidence or were not run) |
+//! | 10 | `scan`/`report --require`: a reached target does not meet a required level, or its evidence does not decide |
 //!
 //! `scan` exits 0 when every target was reached and fully determined (TLS 1.3, whatever
 //! its groups; SSH); otherwise with the code of the first target (in input order) that
-//! had a problem.
+//! had a problem. With `--require` the gate decides instead: 0 when every target meets
+//! every level, 10 when a reached target falls short or is undetermined, else (only
+//! targets not reached fall short) the first such target's code (3, 4, 5).
 #![forbid(unsafe_code)]
 
 /// `println!` that ignores a closed stdout (e.g. `pqhkex groups | head`) instead of
@@ -36,8 +39,10 @@ mod bench;
 mod connect;
 mod demo;
 mod groups_cmd;
+mod inputs;
 #[cfg(feature = "quic")]
 mod quic;
+mod report;
 mod scan;
 mod serve;
 mod term;
@@ -53,8 +58,10 @@ use pqhkex_inventory::Failure;
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 other error; 2 usage; 3 host unreachable; \
 4 timeout; 5 peer is not TLS (or SSH); 6 peer speaks TLS 1.2 or older only; 7 certificate not \
 trusted (connect); 8 handshake failed (policy not met, alert, broken peer; scan: no offer led to a \
-key exchange, SSH exchange did not verify); 9 scan: verdict undetermined. scan: the code of the \
-first target that was not fully determined over TLS 1.3 or SSH, else 0.";
+key exchange, SSH exchange did not verify); 9 scan: verdict undetermined; 10 --require: a reached \
+target does not meet a level or is undetermined. scan: the code of the first target that was not \
+fully determined over TLS 1.3 or SSH, else 0; with --require: 0, 10, or (only unreached targets \
+fall short) the first one's code.";
 
 /// Post-quantum hybrid key exchange for rustls: demo, inventory and diagnostics.
 #[derive(Parser, Debug)]
@@ -87,6 +94,10 @@ enum Command {
     /// Load generator: full (or resumed) TLS 1.3 handshakes against any server, group
     /// by group: handshakes/s, latency percentiles, bytes, errors, client CPU.
     Bench(BenchArgs),
+    /// Saved scans (`scan --json` or `--jsonl`) back as the table, JSON, JUnit, HTML or
+    /// CBOM, with the `--require` gate, without rescanning; `report merge` combines
+    /// shards.
+    Report(report::ReportArgs),
 }
 
 /// Group policy (see `pqhkex::Policy`).
@@ -184,6 +195,11 @@ struct ServeArgs {
     /// --stats).
     #[arg(long)]
     stats_json: Option<PathBuf>,
+    /// Serve Prometheus metrics (text format) at http://ADDR/metrics, e.g.
+    /// 127.0.0.1:9898: per client, its post-quantum readiness from the ClientHello, the
+    /// negotiated group, HelloRetryRequests and failures by reason (pqhkex::telemetry).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -232,12 +248,17 @@ struct PeerOpts {
 
 #[derive(clap::Args, Debug)]
 struct ScanArgs {
-    /// Targets: HOST:PORT, HOST (port 443), https://HOST[:PORT]/…, tls://HOST[:PORT] or
-    /// ssh://HOST[:PORT] (port 22).
+    /// Targets: HOST:PORT, HOST (port 443), https://HOST[:PORT]/…, tls://HOST[:PORT],
+    /// quic://HOST[:PORT] (UDP port 443) or ssh://HOST[:PORT] (port 22); CIDR ranges
+    /// (10.0.0.0/24, 2001:db8::/120: every address on each of --ports); `-`: read
+    /// targets from stdin, one per line.
     targets: Vec<String>,
-    /// Read more targets from this file: one per line, `#` starts a comment.
+    /// Read more targets from this file (`-`: stdin): one target or CIDR range per
+    /// line, `#` starts a comment.
     #[arg(long, visible_alias = "targets")]
     targets_file: Option<PathBuf>,
+    #[command(flatten)]
+    fleet: inputs::FleetArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -278,6 +299,16 @@ struct ScanArgs {
     /// Restrict the per-group probes to these groups (default: every group).
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,
+    /// Probe HOST:PORT, https:// and tls:// targets over QUIC (UDP) instead of TCP, as
+    /// quic://HOST[:PORT] targets always are (TLS 1.3 only; ssh:// targets unaffected).
+    #[arg(long)]
+    quic: bool,
+    #[command(flatten)]
+    outputs: report::Outputs,
+    /// Print one compact JSON target result per line (JSON Lines), each as soon as it
+    /// and every earlier target are done, instead of the table.
+    #[arg(long, conflicts_with = "json")]
+    jsonl: bool,
 }
 
 /// The base provider of every TLS client and server of the command line: rustls's
@@ -301,11 +332,17 @@ struct BenchArgs {
     /// comes first).
     #[arg(long)]
     duration: Option<f64>,
-    /// Handshakes per group.
+    /// Handshakes per group (in all rounds together).
     #[arg(long)]
     handshakes: Option<u64>,
-    /// Warm-up handshakes per group, run (at --concurrency) before measuring and not
-    /// counted, so that the first group does not absorb the cold start.
+    /// Interleaved rounds: the groups are measured A B C A B C …, each turn lasting
+    /// 1/N of --duration or --handshakes; each figure is the median over the rounds,
+    /// with its min–max spread.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// Warm-up handshakes per group, run before measuring and not counted, so that the
+    /// first group does not absorb the cold start; half of them one at a time and half at
+    /// --concurrency, to tell a server that handles handshakes one at a time.
     #[arg(long, default_value_t = 20)]
     warmup: u64,
     /// Fail the run (exit code of the refusal, 8) when the server does not accept one
@@ -325,7 +362,8 @@ struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Write an SVG: latency CDF per group and a bar of handshakes/s.
+    /// Write an SVG: latency CDF per group, and handshakes/s per group with the spread
+    /// over rounds.
     #[arg(long)]
     svg: Option<PathBuf>,
 }
@@ -365,6 +403,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Connect(args) => connect::run_connect(args),
         Command::Scan(args) => scan::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

@@ -39,6 +39,7 @@ use std::time::{Duration, Instant};
 
 use cpu_time::{ProcessTime, ThreadTime};
 
+use pqhkex::telemetry::{Handshake, HelloCapture, Recorder};
 use pqhkex::{ConnectionReport, Group, Policy, PqServerConfigs};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -213,11 +214,11 @@ impl Chooser {
     }
 
     /// Starts the connection for a ClientHello; on refusal, the alert to send.
-    pub fn accept(&self, accepted: Accepted) -> Result<ServerConnection, (String, AcceptedAlert)> {
+    pub fn accept(&self, accepted: Accepted) -> Result<ServerConnection, (Refusal, AcceptedAlert)> {
         match self {
             Chooser::Policy(configs) => configs
                 .accept(accepted)
-                .map_err(|(e, alert)| (e.to_string(), alert)),
+                .map_err(|(e, alert)| (Refusal::Policy(Box::new(e)), alert)),
             Chooser::Ordered {
                 preferred,
                 fallback,
@@ -231,8 +232,36 @@ impl Chooser {
                     .unwrap_or_else(|| fallback.clone());
                 accepted
                     .into_connection(config)
-                    .map_err(|(e, alert)| (e.to_string(), alert))
+                    .map_err(|(e, alert)| (Refusal::Tls(Box::new(e)), alert))
             }
+        }
+    }
+}
+
+/// Why [`Chooser::accept`] refused a ClientHello.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The policy's refusal, or rustls's explained in its terms.
+    Policy(Box<pqhkex::Error>),
+    /// rustls's refusal.
+    Tls(Box<rustls::Error>),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Policy(e) => e.fmt(f),
+            Refusal::Tls(e) => e.fmt(f),
+        }
+    }
+}
+
+impl Refusal {
+    /// Records it as the end of a handshake (`--metrics`).
+    fn record(&self, handshake: Handshake) {
+        match self {
+            Refusal::Policy(e) => handshake.refused(e),
+            Refusal::Tls(e) => handshake.failed(e),
         }
     }
 }
@@ -307,16 +336,18 @@ pub fn handle(sock: TcpStream, chooser: &Chooser, limit: Duration) -> Result<Ser
     let mut sock = DeadlineStream::new(sock, Instant::now() + limit);
     let accepted = read_hello(&mut sock)?;
     sock.set_deadline(Instant::now() + limit);
-    finish(sock, accepted, chooser, limit)
+    finish(sock, accepted, chooser, limit, None)
 }
 
 /// Finishes a connection whose ClientHello was read: the handshake (by the socket's
 /// deadline), then the request (within `limit` of the handshake's end), then close.
+/// With `telemetry` (`--metrics`), the handshake's end is recorded there.
 pub fn finish(
     mut sock: DeadlineStream,
     accepted: Accepted,
     chooser: &Chooser,
     limit: Duration,
+    mut telemetry: Option<Handshake>,
 ) -> Result<Served, String> {
     let cpu_start = ThreadTime::try_now().ok();
     let hello = accepted.client_hello();
@@ -326,6 +357,9 @@ pub fn finish(
         Ok(c) => c,
         Err((e, mut alert)) => {
             let _ = alert.write_all(&mut sock);
+            if let Some(h) = telemetry.take() {
+                e.record(h);
+            }
             return Err(format!(
                 "handshake failed (offered {}): {e}",
                 group_list(&offered)
@@ -335,18 +369,27 @@ pub fn finish(
     while conn.is_handshaking() {
         match conn.complete_io(&mut sock) {
             Ok((0, 0)) if conn.is_handshaking() => {
-                return Err("client closed the connection during the handshake".into())
+                if let Some(h) = telemetry.take() {
+                    h.failed_because("connection_closed");
+                }
+                return Err("client closed the connection during the handshake".into());
             }
             Ok(_) => {}
             Err(e) => {
+                if let Some(h) = telemetry.take() {
+                    h.failed_io(&e);
+                }
                 return Err(format!(
                     "handshake failed (offered {}): {e}",
                     group_list(&offered)
-                ))
+                ));
             }
         }
     }
     let handshake_cpu = cpu_start.and_then(|t| t.try_elapsed().ok());
+    if let Some(h) = telemetry.take() {
+        h.done(&conn);
+    }
     sock.set_deadline(Instant::now() + limit);
     let served = Served {
         report: ConnectionReport::from_connection(&conn),
@@ -401,6 +444,8 @@ pub struct Options {
     pub quiet: bool,
     /// Print statistics (and write them as JSON if a file is given).
     pub stats: Option<StatsOptions>,
+    /// `--metrics`: record each ClientHello and handshake through the `metrics` facade.
+    pub telemetry: Option<Recorder>,
 }
 
 /// `--stats-interval` and `--stats-json`.
@@ -694,6 +739,8 @@ struct Received {
     accepted: Accepted,
     /// When its handshake must be done.
     deadline: Instant,
+    /// Its handshake's telemetry (`--metrics`).
+    telemetry: Option<Handshake>,
 }
 
 /// What every stage shares: the statistics, the per-connection log, and how many
@@ -703,6 +750,8 @@ struct Shared {
     quiet: bool,
     client_timeout: Duration,
     queued: std::sync::atomic::AtomicUsize,
+    /// `--metrics`: records each ClientHello and handshake.
+    telemetry: Option<Recorder>,
 }
 
 impl Shared {
@@ -745,7 +794,13 @@ fn worker(
         let sock = DeadlineStream::new(job.sock, job.deadline);
         // A panic in one connection must not shrink the pool.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            finish(sock, job.accepted, chooser, shared.client_timeout)
+            finish(
+                sock,
+                job.accepted,
+                chooser,
+                shared.client_timeout,
+                job.telemetry,
+            )
         }))
         .unwrap_or_else(|_| Err("internal error (panic) while handling the connection".into()));
         let shed = lock(slots)[me].take().is_some_and(|b| b.shed);
@@ -759,8 +814,12 @@ fn worker(
     }
 }
 
-/// Reads a ClientHello from an asynchronous socket.
-async fn read_hello_async(sock: &mut tokio::net::TcpStream) -> Result<Accepted, String> {
+/// Reads a ClientHello from an asynchronous socket, keeping a copy of its bytes in
+/// `capture` (for `--metrics`: rustls does not tell the groups of the key shares).
+async fn read_hello_async(
+    sock: &mut tokio::net::TcpStream,
+    capture: &mut HelloCapture,
+) -> Result<Accepted, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut acceptor = Acceptor::default();
     let mut buf = vec![0u8; 16 * 1024];
@@ -772,6 +831,7 @@ async fn read_hello_async(sock: &mut tokio::net::TcpStream) -> Result<Accepted, 
         if n == 0 {
             return Err("client closed the connection before a ClientHello".into());
         }
+        capture.record(&buf[..n]);
         let mut bytes = &buf[..n];
         while !bytes.is_empty() {
             match acceptor.read_tls(&mut bytes) {
@@ -806,7 +866,8 @@ async fn receive(
 ) {
     let limit = shared.client_timeout;
     let deadline = Instant::now() + limit;
-    let hello = tokio::time::timeout(limit, read_hello_async(&mut sock)).await;
+    let mut capture = HelloCapture::new();
+    let hello = tokio::time::timeout(limit, read_hello_async(&mut sock, &mut capture)).await;
     let accepted = match hello {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return shared.report(n, &peer, &Err(e), false),
@@ -822,12 +883,18 @@ async fn receive(
         Ok(s) => s,
         Err(e) => return shared.report(n, &peer, &Err(format!("socket: {e}")), false),
     };
+    let telemetry = shared
+        .telemetry
+        .as_ref()
+        .map(|r| r.client_hello(&accepted.client_hello(), capture.bytes()));
+    drop(capture);
     let mut job = Received {
         n,
         peer,
         sock,
         accepted,
         deadline,
+        telemetry,
     };
     loop {
         // Counted before it can be taken, so that the count never goes below zero.
@@ -844,6 +911,9 @@ async fn receive(
             .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         shed_oldest(&slots);
         if Instant::now() >= deadline {
+            if let Some(h) = job.telemetry.take() {
+                h.failed_because("no_worker");
+            }
             let e = "no worker became free within the client timeout".to_string();
             return shared.report(job.n, &job.peer, &Err(e), false);
         }
@@ -953,6 +1023,7 @@ pub fn serve_on(listener: TcpListener, chooser: Arc<Chooser>, opts: &Options) ->
         quiet: opts.quiet,
         client_timeout: opts.client_timeout,
         queued: Default::default(),
+        telemetry: opts.telemetry.clone(),
     });
     // At most `workers` connections wait for a worker.
     let (tx, rx) = sync_channel::<Received>(workers);
@@ -999,12 +1070,13 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         None
     };
     let client_timeout = crate::timeout_arg("--client-timeout", args.client_timeout)?;
-    let opts = Options {
+    let mut opts = Options {
         max: args.max_connections,
         client_timeout,
         workers: args.workers.map_or_else(default_workers, |w| w as usize),
         quiet: args.quiet,
         stats,
+        telemetry: None,
     };
     let identity = match (&args.cert, &args.key) {
         (Some(c), Some(k)) => Identity::load(c, k)?,
@@ -1027,12 +1099,117 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let addr: SocketAddr = listener
         .local_addr()
         .map_err(|e| Failure::Other(e.to_string()))?;
+    if let Some(at) = &args.metrics {
+        let metrics_addr = serve_metrics(at)?;
+        opts.telemetry = Some(Recorder::new());
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "metrics on http://{metrics_addr}/metrics");
+        let _ = out.flush();
+    }
     {
         let mut out = io::stdout().lock();
         let _ = writeln!(out, "listening on {addr}");
         let _ = out.flush();
     }
     serve_on(listener, chooser, &opts).map_err(|e| Failure::Other(format!("serving: {e}")))
+}
+
+/// How long a `/metrics` client has to send its request and read the answer.
+pub const METRICS_CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The largest `/metrics` request read (the request line and headers).
+const MAX_METRICS_REQUEST: usize = 8192;
+
+/// Bucket bounds (seconds) of `pqhkex_handshake_duration_seconds`: 100 µs to 10 s.
+const DURATION_BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+/// `--metrics ADDR`: installs a Prometheus recorder as the process's `metrics`
+/// recorder and answers `GET /metrics` on ADDR with its text format (version 0.0.4),
+/// from a thread of its own, one request at a time, each within
+/// [`METRICS_CLIENT_TIMEOUT`]. Returns the address bound (ADDR may say port 0).
+fn serve_metrics(at: &str) -> Result<SocketAddr, Failure> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    let listener = TcpListener::bind(at)
+        .map_err(|e| Failure::Usage(format!("--metrics: cannot listen on {at}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Other(format!("--metrics: {e}")))?;
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full(pqhkex::telemetry::HANDSHAKE_DURATION.to_string()),
+            DURATION_BUCKETS,
+        )
+        .map_err(|e| Failure::Other(format!("--metrics: {e}")))?
+        .build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder)
+        .map_err(|e| Failure::Other(format!("--metrics: {e}")))?;
+    pqhkex::telemetry::describe();
+    std::thread::Builder::new()
+        .name("metrics".into())
+        .spawn(move || {
+            for sock in listener.incoming() {
+                let Ok(sock) = sock else {
+                    // E.g. out of file descriptors: do not spin.
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                };
+                let sock = DeadlineStream::new(sock, Instant::now() + METRICS_CLIENT_TIMEOUT);
+                answer_metrics(sock, || {
+                    handle.run_upkeep();
+                    handle.render()
+                });
+            }
+        })
+        .map_err(|e| Failure::Other(format!("--metrics: {e}")))?;
+    Ok(addr)
+}
+
+/// Answers one HTTP/1.x request: `GET /metrics` (or `HEAD`) with `render()`, 404 for
+/// another path, 405 for another method, 400 for something that is not a request.
+fn answer_metrics(mut sock: DeadlineStream, render: impl FnOnce() -> String) {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    // RFC 9112 §2.2: the request line and headers end with an empty line.
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match sock.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+        if request.len() > MAX_METRICS_REQUEST {
+            let _ = sock.write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            return;
+        }
+    }
+    let line = request.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut parts = line.trim_end().split(' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next());
+    let (status, body) = match (
+        method,
+        target.map(|t| t.split('?').next().unwrap_or(t)),
+        version,
+    ) {
+        (Some(m), Some(_), Some(v)) if !v.starts_with("HTTP/1.") || m.is_empty() => {
+            ("400 Bad Request", String::new())
+        }
+        (Some("GET" | "HEAD"), Some("/metrics"), Some(_)) => ("200 OK", render()),
+        (Some("GET" | "HEAD"), Some(_), Some(_)) => ("404 Not Found", "try /metrics\n".into()),
+        (Some(_), Some(_), Some(_)) => ("405 Method Not Allowed", String::new()),
+        _ => ("400 Bad Request", String::new()),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = sock.write_all(head.as_bytes());
+    if method != Some("HEAD") {
+        let _ = sock.write_all(body.as_bytes());
+    }
+    let _ = sock.flush();
 }
 
 #[cfg(test)]

@@ -66,11 +66,7 @@ fn default_bench_against_default_serve() {
         "{}",
         out.stdout
     );
-    assert!(
-        picture.contains(">MLKEM1024 (not accepted)<") && !picture.contains(">MLKEM1024 (p50"),
-        "{picture}"
-    );
-    assert!(picture.contains("X25519MLKEM768 (p50"), "{picture}");
+    check_svg(&picture, "MLKEM1024");
 
     let out = pqhkex(&[&common[..], &["--json", "--require-all"]].concat());
     assert_eq!(out.code, 8, "{}\n{}", out.stdout, out.stderr);
@@ -203,4 +199,268 @@ fn serve_prints_and_writes_final_stats_on_sigterm_and_sigint() {
         };
         assert!(stderr.contains(name), "{stderr}");
     }
+}
+
+/// Checks `bench --svg` output: valid XML, the legend's box outside the plot, round tick
+/// values, an x axis fitted to the curves (their ends within one tick interval of the
+/// plot's edges), and `refused` marked as not accepted (no "0.00 ms" figures anywhere).
+fn check_svg(picture: &str, refused: &str) {
+    let doc = roxmltree::Document::parse(picture)
+        .unwrap_or_else(|e| panic!("bench --svg is not XML ({e}): {picture}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let class = |c: &str| {
+        doc.descendants()
+            .filter(move |n| n.attribute("class") == Some(c))
+            .collect::<Vec<_>>()
+    };
+    let num = |n: &roxmltree::Node, a: &str| -> f64 { n.attribute(a).unwrap().parse().unwrap() };
+    let rect = |c: &str| {
+        let r = class(c);
+        assert_eq!(r.len(), 1, "one {c}: {picture}");
+        let r = r[0];
+        (
+            num(&r, "x"),
+            num(&r, "y"),
+            num(&r, "x") + num(&r, "width"),
+            num(&r, "y") + num(&r, "height"),
+        )
+    };
+    let plot = rect("plot");
+    let legend = rect("legend-box");
+    let disjoint =
+        legend.0 >= plot.2 || legend.2 <= plot.0 || legend.1 >= plot.3 || legend.3 <= plot.1;
+    assert!(disjoint, "legend {legend:?} overlaps the plot {plot:?}");
+
+    // Ticks: multiples of one step of 1, 2 or 5 times a power of ten.
+    let ticks = |c: &str| -> Vec<f64> {
+        class(c)
+            .iter()
+            .map(|n| n.text().unwrap().trim_end_matches('%').parse().unwrap())
+            .collect()
+    };
+    for c in ["tick-x", "tick-y", "tick-bar"] {
+        let t = ticks(c);
+        assert!(t.len() >= 3, "{c}: {t:?}");
+        let step = t[1] - t[0];
+        let mantissa = step / 10f64.powf(step.log10().floor());
+        assert!(
+            [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6),
+            "{c}: step {step} in {t:?}"
+        );
+        for (i, v) in t.iter().enumerate() {
+            let k = v / step;
+            assert!((k - k.round()).abs() < 1e-6, "{c}: {v} in {t:?}");
+            assert!(
+                (v - (t[0] + step * i as f64)).abs() < step * 1e-6,
+                "{c}: {t:?}"
+            );
+        }
+    }
+
+    // The curves span the axis: no empty band wider than one tick interval either side.
+    let t = ticks("tick-x");
+    let px_per_tick = (plot.2 - plot.0) / (t.len() - 1) as f64;
+    let xs: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .flat_map(|n| {
+            n.attribute("points")
+                .unwrap()
+                .split(' ')
+                .map(|p| p.split(',').next().unwrap().parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!xs.is_empty(), "no curve: {picture}");
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+    assert!(
+        lo >= plot.0 - 0.1 && hi <= plot.2 + 0.1,
+        "{lo} {hi} {plot:?}"
+    );
+    assert!(
+        lo < plot.0 + px_per_tick && hi > plot.2 - px_per_tick,
+        "curves from {lo} to {hi} in {plot:?}, ticks {t:?}"
+    );
+
+    // The refused group: named in the legend, then "not accepted by the server".
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    let at = texts
+        .iter()
+        .position(|t| *t == refused)
+        .unwrap_or_else(|| panic!("{refused} missing: {texts:?}"));
+    assert_eq!(texts[at + 1], "not accepted by the server", "{texts:?}");
+    assert!(!picture.contains("0.00 ms"), "{picture}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("p50 ") && t.contains(" ms, p99 ")),
+        "{texts:?}"
+    );
+}
+
+/// `--rounds 3`: every group is measured once per round, in the order A B C A B C A B C
+/// (the turns' start times show it), with the handshakes split evenly; each figure is
+/// the median of the rounds' and its spread their min and max. The JSON also describes
+/// the run: time, host, CPU, kernel, version, backends, command line.
+#[test]
+fn rounds_are_interleaved_and_the_run_is_described() {
+    let server = Serve::start(["--port", "0", "--quiet"]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let args = [
+        "bench",
+        &target,
+        "--groups",
+        "x25519,X25519MLKEM768,SecP256r1MLKEM768",
+        "--handshakes",
+        "9",
+        "--rounds",
+        "3",
+        "--warmup",
+        "2",
+        "--concurrency",
+        "2",
+        "--json",
+    ];
+    let before = std::time::SystemTime::now();
+    let out = pqhkex(&args);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["rounds"], 3, "{doc:#}");
+
+    let mut turns: Vec<(f64, String, u64)> = Vec::new();
+    for g in doc["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap().to_string();
+        let rounds = g["rounds"].as_array().unwrap();
+        assert_eq!(rounds.len(), 3, "{g:#}");
+        for (i, r) in rounds.iter().enumerate() {
+            assert_eq!(r["round"], i as u64 + 1, "{g:#}");
+            assert_eq!(r["handshakes"], 3, "{g:#}");
+            turns.push((
+                r["started_seconds"].as_f64().unwrap(),
+                name.clone(),
+                r["round"].as_u64().unwrap(),
+            ));
+        }
+        // Medians and spreads recomputed from the rounds.
+        let values = |f: &dyn Fn(&Value) -> f64| {
+            let mut v: Vec<f64> = rounds.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        for (figure, per_round, spread) in [
+            (
+                &g["handshakes_per_second"],
+                values(&|r| r["handshakes_per_second"].as_f64().unwrap()),
+                &g["spread"]["handshakes_per_second"],
+            ),
+            (
+                &g["latency_ms"]["p50"],
+                values(&|r| r["latency_ms"]["p50"].as_f64().unwrap()),
+                &g["spread"]["p50_ms"],
+            ),
+            (
+                &g["latency_ms"]["p99"],
+                values(&|r| r["latency_ms"]["p99"].as_f64().unwrap()),
+                &g["spread"]["p99_ms"],
+            ),
+            (
+                &g["client_cpu_ms_per_handshake"],
+                values(&|r| r["client_cpu_ms_per_handshake"].as_f64().unwrap()),
+                &g["spread"]["client_cpu_ms_per_handshake"],
+            ),
+        ] {
+            assert_eq!(figure.as_f64().unwrap(), per_round[1], "{g:#}");
+            assert_eq!(spread["min"].as_f64().unwrap(), per_round[0], "{g:#}");
+            assert_eq!(spread["max"].as_f64().unwrap(), per_round[2], "{g:#}");
+        }
+        assert_eq!(g["handshakes"], 9, "{g:#}");
+    }
+    turns.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let order: Vec<(&str, u64)> = turns.iter().map(|t| (t.1.as_str(), t.2)).collect();
+    let (a, b, c) = ("x25519", "X25519MLKEM768", "SecP256r1MLKEM768");
+    assert_eq!(
+        order,
+        [
+            (a, 1),
+            (b, 1),
+            (c, 1),
+            (a, 2),
+            (b, 2),
+            (c, 2),
+            (a, 3),
+            (b, 3),
+            (c, 3)
+        ]
+    );
+
+    // The run's description.
+    let run = &doc["run"];
+    let stamp = run["timestamp"].as_str().unwrap();
+    let shape: String = stamp
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    assert_eq!(shape, "9999-99-99T99:99:99Z", "{stamp}");
+    // Not before the run (to the second) nor from another day than it.
+    let now = pqhkex_inventory::cbom::utc_timestamp(before - Duration::from_secs(1));
+    assert!(stamp >= now.as_str(), "{stamp} < {now}");
+    let read = |p: &str| std::fs::read_to_string(p).unwrap().trim().to_string();
+    assert_eq!(run["host"], read("/proc/sys/kernel/hostname"), "{run:#}");
+    assert_eq!(run["kernel"], read("/proc/sys/kernel/osrelease"), "{run:#}");
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = run["cpu_model"].as_str().unwrap();
+    assert!(
+        !model.is_empty() && (model == "unknown" || cpuinfo.contains(model)),
+        "{run:#}"
+    );
+    let cores = run["logical_cores"].as_u64().unwrap();
+    assert!(
+        cores >= 1 && cores <= cpuinfo.matches("processor").count() as u64,
+        "{run:#}"
+    );
+    assert_eq!(run["pqhkex_version"], env!("CARGO_PKG_VERSION"));
+    let backends = run["backends"].as_object().unwrap();
+    let names: Vec<&str> = backends.keys().map(String::as_str).collect();
+    assert_eq!(names, ["ML-KEM-768", "P-256", "X25519"], "{run:#}");
+    for b in backends.values() {
+        assert!(
+            ["pure-rust", "graviola", "aws-lc-rs"].contains(&b.as_str().unwrap()),
+            "{run:#}"
+        );
+    }
+    let cmd: Vec<&str> = run["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(cmd[1..], args[..], "{run:#}");
+
+    // The table says the same in one line.
+    let out = pqhkex(&args[..args.len() - 1]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("run: "))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        line.contains(&read("/proc/sys/kernel/hostname")) && line.contains("X25519 "),
+        "{line}"
+    );
+    assert!(
+        out.stdout.contains("spread (min-max over rounds)"),
+        "{}",
+        out.stdout
+    );
+
+    // Fewer handshakes than rounds is a usage error.
+    let out = pqhkex(&["bench", &target, "--handshakes", "2", "--rounds", "3"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
 }
