@@ -4,42 +4,16 @@
 # The scan covers a post-quantum-only, a classical-only and an unreachable endpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+. .ci/lib.sh
 venv="$target_dir/ci-cbom-venv"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! "$venv/bin/python" -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null; then
-    if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then
-        apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
-    fi
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]>=11,<12'
-fi
+python_venv "$venv" 'cyclonedx.validation.json, jsonschema' 'cyclonedx-python-lib[json-validation]>=11,<12'
 
 cargo build --locked -q -p pqhkex-cli
-bin="$target_dir/debug/pqhkex"
 
-start_server() { # $1: name, rest: serve options; prints the port
-    "$bin" serve --port 0 "${@:2}" >"$work/$1.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/$1.log")
-        if [ -n "$port" ]; then echo "$port"; return; fi
-        sleep 0.1
-    done
-    echo "server $1 did not start" >&2; cat "$work/$1.log" >&2; return 1
-}
 # ML-KEM-512 is offered by no named policy: listed here so the CBOM has a category-1 asset.
 pq_port=$(start_server pq --policy require --groups X25519MLKEM768,SecP256r1MLKEM768,SecP384r1MLKEM1024,MLKEM768,MLKEM1024,MLKEM512)
 classical_port=$(start_server classical --policy classical)
-dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dead_port=$(free_port)
 
 # Exit code 3: the unreachable target (documented); anything else is a failure.
 # An OpenSSH server that offers mlkem768x25519-sha256 (scripts/fetch-openssh-mlkem: the
@@ -47,7 +21,7 @@ dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 # directory), on a free port with a host key and a configuration of this step's own: an
 # SSH endpoint in the same CBOM.
 sshd=$(./scripts/fetch-openssh-mlkem)
-ssh_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ssh_port=$(free_port)
 ssh-keygen -q -t ed25519 -N '' -f "$work/ssh_host_key"
 printf 'HostKey %s\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n' \
     "$work/ssh_host_key" >"$work/sshd_config"

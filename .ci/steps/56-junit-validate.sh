@@ -8,42 +8,16 @@
 # from the saved --jsonl output.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+. .ci/lib.sh
 venv="$target_dir/junit-venv"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! "$venv/bin/python" -c 'import junitparser' 2>/dev/null; then
-    if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then
-        apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
-    fi
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'junitparser>=3,<5'
-fi
+python_venv "$venv" 'junitparser' 'junitparser>=3,<5'
 
 cargo build --locked -q -p pqhkex-cli
 cargo build --locked -q -p pqhkex-inventory --example surface_peers
-bin="$target_dir/debug/pqhkex"
 
-start_server() { # $1: name, rest: serve options; prints the port
-    "$bin" serve --port 0 --quiet "${@:2}" >"$work/$1.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/$1.log")
-        if [ -n "$port" ]; then echo "$port"; return; fi
-        sleep 0.1
-    done
-    echo "server $1 did not start" >&2; cat "$work/$1.log" >&2; return 1
-}
-pq_port=$(start_server pq --policy require)
-classical_port=$(start_server classical --policy classical)
-dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pq_port=$(start_server pq --quiet --policy require)
+classical_port=$(start_server classical --quiet --policy classical)
+dead_port=$(free_port)
 
 "$target_dir/debug/examples/surface_peers" >"$work/peers.txt" 2>&1 &
 pids+=($!)

@@ -5,57 +5,22 @@
 #![cfg(feature = "quic")]
 
 mod common;
+#[path = "../../inventory/tests/support/quic_server.rs"]
+mod quic_peer;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use common::{pqhkex, temp_path, Output};
 use pqhkex::groups::{self, Group};
-use pqhkex::Policy;
-use quinn::crypto::rustls::QuicServerConfig;
-use rustls::pki_types::PrivateKeyDer;
 
-/// A QUIC server on 127.0.0.1 accepting `groups` only (ALPN `h3`), answering every
-/// connection until the test process ends. Returns its address and the path of its
-/// certificate (PEM, for `--ca`; the name is `localhost`).
+/// A QUIC server accepting `groups` only (see the inventory's
+/// `tests/support/quic_server.rs`): its address and the path of its certificate (PEM,
+/// for `--ca`; the name is `localhost`).
 fn quic_server(tag: &str, groups: &'static [&'static Group]) -> (SocketAddr, String) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (addr, cert) = quic_peer::start(groups);
     let ca = temp_path(&format!("quic-{tag}.pem"));
-    std::fs::write(&ca, certified.cert.pem()).unwrap();
-    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
-    let mut tls = pqhkex::server_config_builder(
-        rustls::crypto::ring::default_provider(),
-        Policy::Custom(groups),
-    )
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .unwrap();
-    tls.alpn_protocols = vec![b"h3".to_vec()];
-    let crypto = QuicServerConfig::try_from(tls).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let endpoint = quinn::Endpoint::server(
-                quinn::ServerConfig::with_crypto(Arc::new(crypto)),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            )
-            .unwrap();
-            tx.send(endpoint.local_addr().unwrap()).unwrap();
-            while let Some(incoming) = endpoint.accept().await {
-                tokio::spawn(async move {
-                    if let Ok(conn) = incoming.await {
-                        conn.closed().await;
-                    }
-                });
-            }
-        });
-    });
-    (rx.recv().unwrap(), ca.to_string_lossy().into_owned())
+    std::fs::write(&ca, cert.pem()).unwrap();
+    (addr, ca.to_string_lossy().into_owned())
 }
 
 /// `pqhkex connect --quic ADDR --servername localhost EXTRA…`.

@@ -473,40 +473,17 @@ mod tests {
 
     use super::*;
     use crate::auth::Authentication;
+    use crate::report::test_rows::{group, ok};
     use crate::report::{Accepted, ErrorInfo, GroupProbe, Probe, ProbeResult};
     use crate::ssh::{self, HostKeyAlg, KexMethod, Verification};
     use pqhkex::groups::{MLKEM768, X25519, X25519MLKEM768};
     use pqhkex::Group;
-
-    fn ok(g: &'static Group, v12: bool) -> Probe {
-        Probe {
-            result: ProbeResult::Accepted,
-            group: Some(g.name.into()),
-            group_code: Some(format!("0x{:04x}", g.code)),
-            post_quantum: Some(g.is_post_quantum()),
-            hybrid: Some(g.is_hybrid()),
-            protocol: Some(if v12 { "TLS 1.2" } else { "TLS 1.3" }.into()),
-            handshake_completed: Some(true),
-            ..Probe::not_run(&[g], "")
-        }
-    }
 
     fn refused(g: &'static Group) -> Probe {
         Probe {
             result: ProbeResult::Rejected,
             alert: Some("handshake_failure".into()),
             ..Probe::not_run(&[g], "")
-        }
-    }
-
-    fn group(g: &'static Group, p: Probe) -> GroupProbe {
-        GroupProbe {
-            name: g.name.into(),
-            code: format!("0x{:04x}", g.code),
-            kind: GroupKind::of(g),
-            nist_category: g.nist_category(),
-            probe: p,
-            without_key_share: None,
         }
     }
 

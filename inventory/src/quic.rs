@@ -823,14 +823,7 @@ mod imp {
             deadline,
             probe_timeout: scanner.timeout,
         };
-        let Some(first) = budget.next() else {
-            let f = Failure::Timeout(format!(
-                "{}: the per-target time budget was spent",
-                target.input
-            ));
-            return finish(TargetResult::unreachable(&target.input, None, &f));
-        };
-        let addr = match target.resolve_until(Instant::now() + first) {
+        let addr = match budget.resolve(target) {
             Ok(a) => a,
             Err(f) => return finish(TargetResult::unreachable(&target.input, None, &f)),
         };

@@ -938,3 +938,37 @@ impl<'de> Deserialize<'de> for Answer {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_rows {
+    //! Rows for the table tests of the verdict and the gate.
+
+    use super::{GroupKind, GroupProbe, Probe, ProbeResult};
+    use pqhkex::Group;
+
+    /// `g` accepted, with a completed handshake over TLS 1.3 (TLS 1.2 when `v12`).
+    pub(crate) fn ok(g: &'static Group, v12: bool) -> Probe {
+        Probe {
+            result: ProbeResult::Accepted,
+            group: Some(g.name.into()),
+            group_code: Some(format!("0x{:04x}", g.code)),
+            post_quantum: Some(g.is_post_quantum()),
+            hybrid: Some(g.is_hybrid()),
+            protocol: Some(if v12 { "TLS 1.2" } else { "TLS 1.3" }.into()),
+            handshake_completed: Some(true),
+            ..Probe::not_run(&[g], "")
+        }
+    }
+
+    /// The row of group `g` whose probe gave `p`.
+    pub(crate) fn group(g: &'static Group, p: Probe) -> GroupProbe {
+        GroupProbe {
+            name: g.name.into(),
+            code: format!("0x{:04x}", g.code),
+            kind: GroupKind::of(g),
+            nist_category: g.nist_category(),
+            probe: p,
+            without_key_share: None,
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! and how many targets run at once. Probing a target is [`crate::tls`]'s and
 //! [`crate::ssh`]'s; the verdict [`crate::verdict`]'s.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -96,6 +97,18 @@ impl Budget {
                 (!left.is_zero()).then(|| left.min(self.probe_timeout))
             }
         }
+    }
+
+    /// Resolves `target` within the first probe's time: its first address, or a
+    /// timeout once the target's deadline has passed, or why it did not resolve.
+    pub(crate) fn resolve(&self, target: &Target) -> Result<SocketAddr, Failure> {
+        let Some(first) = self.next() else {
+            return Err(Failure::Timeout(format!(
+                "{}: the per-target time budget was spent",
+                target.input
+            )));
+        };
+        target.resolve_until(Instant::now() + first)
     }
 }
 

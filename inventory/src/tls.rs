@@ -372,14 +372,7 @@ impl Scanner {
             deadline,
             probe_timeout: self.timeout,
         };
-        let Some(first) = budget.next() else {
-            let f = Failure::Timeout(format!(
-                "{}: the per-target time budget was spent",
-                target.input
-            ));
-            return elapsed(TargetResult::unreachable(&target.input, None, &f));
-        };
-        let addr = match target.resolve_until(Instant::now() + first) {
+        let addr = match budget.resolve(target) {
             Ok(a) => a,
             Err(f) => return elapsed(TargetResult::unreachable(&target.input, None, &f)),
         };

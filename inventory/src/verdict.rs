@@ -511,23 +511,9 @@ mod tests {
     //! hostile peers of `cli/tests/hostile.rs`) and the verdict it must give.
 
     use super::*;
+    use crate::report::test_rows::{group, ok};
     use crate::report::ErrorInfo;
     use pqhkex::groups::{SECP256R1, X25519, X25519MLKEM768};
-    use pqhkex::Group;
-
-    /// Accepted: the group, TLS 1.3 unless `v12`.
-    fn ok(g: &'static Group, v12: bool) -> Probe {
-        Probe {
-            result: ProbeResult::Accepted,
-            group: Some(g.name.into()),
-            group_code: Some(format!("0x{:04x}", g.code)),
-            post_quantum: Some(g.is_post_quantum()),
-            hybrid: Some(g.is_hybrid()),
-            protocol: Some(if v12 { "TLS 1.2" } else { "TLS 1.3" }.into()),
-            handshake_completed: Some(true),
-            ..Probe::not_run(&[g], "")
-        }
-    }
 
     fn refused(alert: &str) -> Probe {
         Probe {
@@ -549,17 +535,6 @@ mod tests {
 
     fn not_tested() -> Probe {
         Probe::not_run(&[], "not run: the per-target time budget was spent")
-    }
-
-    fn group(g: &'static Group, p: Probe) -> GroupProbe {
-        GroupProbe {
-            name: g.name.into(),
-            code: format!("0x{:04x}", g.code),
-            kind: GroupKind::of(g),
-            nist_category: g.nist_category(),
-            probe: p,
-            without_key_share: None,
-        }
     }
 
     struct Row {

@@ -5,62 +5,28 @@
 //! timeout within the target's deadline.
 #![cfg(feature = "quic")]
 
+#[path = "support/quic_server.rs"]
+mod quic_peer;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pqhkex::groups::{self, Group};
-use pqhkex::Policy;
 use pqhkex_inventory::quic::QuicProbe;
 use pqhkex_inventory::{
     probe, Class, FailureKind, ProbeResult, Protocol, ScanReport, Scanner, Status, Target,
     TargetResult,
 };
-use quinn::crypto::rustls::QuicServerConfig;
-use rustls::pki_types::PrivateKeyDer;
 use serde_json::Value;
 
-/// A QUIC server on 127.0.0.1 accepting `groups` only (ALPN `h3`, a certificate for
-/// `localhost`), answering every connection until the test process ends. Returns its
-/// address and the roots that trust its certificate.
+/// A QUIC server accepting `groups` only (see `support/quic_server.rs`): its address
+/// and the roots that trust its certificate.
 fn quic_server(groups: &'static [&'static Group]) -> (SocketAddr, rustls::RootCertStore) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (addr, cert) = quic_peer::start(groups);
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(certified.cert.der().clone()).unwrap();
-    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
-    let mut tls = pqhkex::server_config_builder(
-        rustls::crypto::ring::default_provider(),
-        Policy::Custom(groups),
-    )
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .unwrap();
-    tls.alpn_protocols = vec![b"h3".to_vec()];
-    let crypto = QuicServerConfig::try_from(tls).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let endpoint = quinn::Endpoint::server(
-                quinn::ServerConfig::with_crypto(Arc::new(crypto)),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            )
-            .unwrap();
-            tx.send(endpoint.local_addr().unwrap()).unwrap();
-            while let Some(incoming) = endpoint.accept().await {
-                tokio::spawn(async move {
-                    if let Ok(conn) = incoming.await {
-                        conn.closed().await;
-                    }
-                });
-            }
-        });
-    });
-    (rx.recv().unwrap(), roots)
+    roots.add(cert.der().clone()).unwrap();
+    (addr, roots)
 }
 
 static PROBED: &[&Group] = &[
