@@ -6,7 +6,7 @@
 //! carries TLS 1.3 only (RFC 9001 §4.2), so every probe offers TLS 1.3 only, with ALPN
 //! `h3` (RFC 9001 §8.1 requires an application protocol; `h3` is what browsers offer).
 //! The classification is the TLS one, [`verdict::tls`](crate::verdict::tls) on the same
-//! evidence ([`Probe`], [`GroupProbe`](crate::GroupProbe)):
+//! evidence ([`Probe`](crate::Probe), [`GroupProbe`](crate::GroupProbe)):
 //!
 //! * a handshake that completed, or a key exchange the client completed before the
 //!   handshake failed, shows the group the server chose: accepted;
@@ -15,7 +15,7 @@
 //!   9001 §4.8) before any key exchange: rejected, the alert recorded;
 //! * anything else (no answer before the deadline, another close): an error, evidence
 //!   of nothing. A target that does not answer the browser-like offer at all is
-//!   unreachable, with a typed [`Failure::Timeout`] for a silent UDP port.
+//!   unreachable, with a typed [`Failure::Timeout`](crate::Failure::Timeout) for a silent UDP port.
 //!
 //! **What is observed, and how.** quinn does not expose its rustls connection, so the
 //! key exchange is observed from inside: the offered groups are pqhkex's, each behind a
