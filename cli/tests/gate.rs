@@ -220,6 +220,74 @@ fn junit_jsonl_and_report() {
     assert_eq!(back["targets"][1], lines[1]);
 }
 
+/// The table's surface lines: posture, the chain as served, authentication, TLS 1.2 and
+/// older, and the migration plan, for a classical-only and a post-quantum-only server.
+#[test]
+fn table_shows_the_whole_surface_and_the_plan() {
+    let (_classical, classical) = serve(&["--policy", "classical", "--tls", "1.2,1.3"]);
+    let o = scan(&[classical.as_str()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let t = &o.stdout;
+    for line in [
+        "  post-quantum posture: classical-only",
+        "  certificate chain (as served):",
+        "    0: ",
+        "  authentication: classical (handshake signature ",
+        "  TLS 1.2 accepted, TLS 1.1 refused, TLS 1.0 refused; RSA key transport: no",
+        "    ECDHE: accepted",
+        "  migration plan:",
+        "    1. [",
+        "offer X25519MLKEM768",
+    ] {
+        assert!(t.contains(line), "no {line:?} in\n{t}");
+    }
+
+    let (_pq, pq) = serve(&["--policy", "require"]);
+    let o = scan(&[pq.as_str()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let t = &o.stdout;
+    assert!(t.contains("  post-quantum posture: pq-preferred"), "{t}");
+    assert!(t.contains("  TLS 1.2 refused"), "{t}");
+    assert!(!t.contains("offer X25519MLKEM768"), "{t}");
+}
+
+/// `scan --html` and `report --html` from saved --jsonl results: one self-contained page
+/// (no script, nothing fetched) that names every target with its posture and plan.
+/// (inventory/tests/html_chromium.rs loads such a page in headless Chromium.)
+#[test]
+fn html_from_the_scan_and_from_saved_results() {
+    let (_pq, pq) = serve(&["--policy", "require"]);
+    let (_classical, classical) = serve(&["--policy", "classical"]);
+    let targets = [pq.as_str(), classical.as_str()];
+    let page = temp_path("scan.html");
+    let o = scan(&[&targets[..], &["--jsonl", "--html", page.to_str().unwrap()]].concat());
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let jsonl = temp_path("for-html.jsonl");
+    std::fs::write(&jsonl, &o.stdout).unwrap();
+    let again = temp_path("report.html");
+    let r = pqhkex(&[
+        "report",
+        jsonl.to_str().unwrap(),
+        "--html",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for file in [&page, &again] {
+        let html = std::fs::read_to_string(file).unwrap();
+        let lower = html.to_ascii_lowercase();
+        assert!(lower.starts_with("<!doctype html>"), "{}", file.display());
+        assert!(!lower.contains("<script"), "{}", file.display());
+        for attr in ["src=\"http", "href=\"http", "url(http"] {
+            assert!(!lower.contains(attr), "{} fetches: {attr}", file.display());
+        }
+        for t in targets {
+            assert!(html.contains(t), "{} lacks {t}", file.display());
+        }
+        assert!(html.contains("pq-only"), "{}", file.display());
+        assert!(html.contains("classical-only"), "{}", file.display());
+    }
+}
+
 #[test]
 fn report_merge() {
     let (_pq, pq) = serve(&["--policy", "require"]);

@@ -135,3 +135,77 @@ fn connect_quic_failures_have_their_exit_codes() {
     let out = pqhkex(&["connect", &target, "--alpn", "h3"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+/// `pqhkex scan quic://…` and `scan --quic`: the group probes over QUIC, classified like
+/// TCP, with the ClientHello's Initial datagrams per probe, in the table and the JSON,
+/// and the gate's answer for a QUIC target.
+#[test]
+fn scan_over_quic_classifies_and_counts_initial_datagrams() {
+    let (addr, ca) = quic_server("scan", PREFER);
+    let target = format!("quic://localhost:{}", addr.port());
+    let groups = "X25519MLKEM768,MLKEM1024,x25519";
+    let out = pqhkex(&["scan", &target, "--groups", groups, "--ca", &ca, "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    let t = &v["targets"][0];
+    assert_eq!(t["protocol"], "quic", "{t}");
+    assert_eq!(t["classification"], "pq-and-classical", "{t}");
+    assert_eq!(t["default_offer"]["group"], "X25519MLKEM768", "{t}");
+    assert_eq!(
+        t["accepted"]["hybrid"],
+        serde_json::json!(["X25519MLKEM768"])
+    );
+    assert_eq!(t["accepted"]["classical"], serde_json::json!(["x25519"]));
+    // A 1216-byte key share needs a second Initial datagram; x25519 fits in one.
+    let probes = t["quic"]["probes"].as_array().expect("quic.probes");
+    let datagrams = |name: &str| {
+        probes
+            .iter()
+            .find(|p| p["probe"] == name)
+            .unwrap_or_else(|| panic!("no {name} probe in {t}"))["client_hello_datagrams"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(datagrams("X25519MLKEM768") >= 2, "{t}");
+    assert_eq!(datagrams("x25519"), 1, "{t}");
+
+    // --quic: the same server as a HOST:PORT target; the table names the transport.
+    let out = pqhkex(&[
+        "scan",
+        &format!("localhost:{}", addr.port()),
+        "--quic",
+        "--groups",
+        groups,
+        "--ca",
+        &ca,
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("[pq-and-classical]"), "{}", out.stdout);
+    assert!(out.stdout.contains("over QUIC (ALPN h3)"), "{}", out.stdout);
+
+    // The gate: the hybrid is accepted (pq passes), but preference is not probed over
+    // QUIC, so pq-preferred is undetermined and fails the gate (exit 10) naming why.
+    let out = pqhkex(&[
+        "scan",
+        &target,
+        "--groups",
+        groups,
+        "--ca",
+        &ca,
+        "--require",
+        "pq",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let out = pqhkex(&[
+        "scan",
+        &target,
+        "--groups",
+        groups,
+        "--ca",
+        &ca,
+        "--require",
+        "pq-preferred",
+    ]);
+    assert_eq!(out.code, 10, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(&target), "{}", out.stderr);
+}

@@ -537,6 +537,68 @@ mod tests {
         Probe::not_run(&[], "not run: the per-target time budget was spent")
     }
 
+    /// On a TLS 1.2-only endpoint a refused HelloRetryRequest probe (a group listed
+    /// without a key share) reads "not applicable" for every group, a classical one
+    /// included (RFC 8446 §4.1.4: HelloRetryRequest exists in TLS 1.3 only); a refused
+    /// classical group offered with its share stays "rejected", and an endpoint that
+    /// speaks TLS 1.3 keeps every "rejected".
+    #[test]
+    fn hello_retry_rows_do_not_apply_to_tls12() {
+        let rows = || {
+            vec![
+                GroupProbe {
+                    without_key_share: Some(refused("protocol_version")),
+                    ..group(&X25519MLKEM768, refused("protocol_version"))
+                },
+                GroupProbe {
+                    without_key_share: Some(refused("handshake_failure")),
+                    ..group(&SECP256R1, refused("handshake_failure"))
+                },
+                GroupProbe {
+                    without_key_share: Some(ok(&X25519, true)),
+                    ..group(&X25519, ok(&X25519, true))
+                },
+            ]
+        };
+        let mut groups = rows();
+        mark_not_applicable(Class::Tls12Only, &mut groups);
+        let hrr: Vec<ProbeResult> = groups
+            .iter()
+            .map(|g| g.without_key_share.as_ref().unwrap().result)
+            .collect();
+        assert_eq!(
+            hrr,
+            [
+                ProbeResult::NotApplicable,
+                ProbeResult::NotApplicable,
+                ProbeResult::Accepted
+            ]
+        );
+        let with_share: Vec<ProbeResult> = groups.iter().map(|g| g.probe.result).collect();
+        assert_eq!(
+            with_share,
+            [
+                ProbeResult::NotApplicable,
+                ProbeResult::Rejected,
+                ProbeResult::Accepted
+            ]
+        );
+        let p = groups[1].without_key_share.as_ref().unwrap();
+        assert!(
+            p.detail.as_deref().unwrap().contains("HelloRetryRequest"),
+            "{p:#?}"
+        );
+        assert_eq!(
+            p.alert.as_deref(),
+            Some("handshake_failure"),
+            "the evidence stays"
+        );
+
+        let mut groups = rows();
+        mark_not_applicable(Class::PqAndClassical, &mut groups);
+        assert_eq!(groups, rows());
+    }
+
     struct Row {
         name: &'static str,
         default_offer: Probe,

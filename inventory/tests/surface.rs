@@ -302,6 +302,22 @@ fn tls12_ecdhe_only_server_lists_its_curves() {
     let mut curves = ecdhe.curves.clone();
     curves.sort();
     assert_eq!(curves, ["secp256r1", "secp384r1"], "{l:#?}");
+    // The TLS 1.2 handshake's ServerKeyExchange signature (RFC 5246 §7.4.3) is the
+    // authentication evidence: an RSA scheme from the RSA-2048 certificate, classical.
+    let a = r
+        .authentication
+        .as_ref()
+        .expect("an authentication summary");
+    assert_eq!(a.class, AuthClass::Classical, "{a:#?}");
+    assert_eq!(a.leaf_key.as_deref(), Some("RSA-2048"), "{a:#?}");
+    let scheme = a
+        .signature_scheme
+        .as_deref()
+        .expect("the ServerKeyExchange scheme");
+    assert!(
+        scheme.starts_with("rsa_pss_rsae_") || scheme.starts_with("rsa_pkcs1_"),
+        "{a:#?}"
+    );
 }
 
 #[test]
