@@ -286,6 +286,16 @@ impl Recording {
     }
 }
 
+/// Why the certificate was not trusted, as a sentence (pqhkex's wording, e.g. "it was
+/// issued by a certificate authority this side does not trust (unknown issuer)") rather
+/// than rustls's Rust names; other errors as rustls words them.
+fn certificate_error_text(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidCertificate(c) => pqhkex::policy::describe_certificate_error(c),
+        other => other.to_string(),
+    }
+}
+
 impl ServerCertVerifier for Recording {
     fn verify_server_cert(
         &self,
@@ -306,7 +316,7 @@ impl ServerCertVerifier for Recording {
             ocsp_response,
             now,
         );
-        *lock(&self.verdict) = Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        *lock(&self.verdict) = Some(result.as_ref().map(|_| ()).map_err(certificate_error_text));
         match result {
             Err(e) if self.enforce => Err(e),
             _ => Ok(ServerCertVerified::assertion()),
