@@ -1,6 +1,6 @@
 //! `pqhkex bench` with its default groups against servers that are not pqhkex's, each
-//! with its own default group list: OpenSSL 3.6 (vendored) and s2n-tls; and the warning
-//! for a server that handles handshakes one at a time.
+//! with its own default group list: OpenSSL 3.6 (vendored), s2n-tls and BoringSSL; and
+//! the warning for a server that handles handshakes one at a time.
 
 mod common;
 
@@ -159,6 +159,58 @@ fn defaults_against_s2n() {
         eprintln!("s2n {policy}: not accepted {refused:?}");
         runtime.shutdown_background();
     }
+}
+
+/// BoringSSL with its default groups, run as its own process (the example
+/// `boring_server` of the interop-boring member: BoringSSL and the vendored OpenSSL these
+/// tests link cannot share a binary). `cargo test --workspace` (the README's test
+/// command) builds it; `PQHKEX_SKIP_BORINGSSL=1` skips this test where it is not built.
+#[test]
+fn defaults_against_boringssl() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let server = std::path::Path::new(env!("CARGO_BIN_EXE_pqhkex"))
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("boring_server");
+    if !server.exists() {
+        if std::env::var("PQHKEX_SKIP_BORINGSSL").as_deref() == Ok("1") {
+            eprintln!("PQHKEX_SKIP_BORINGSSL=1: skipping the BoringSSL bench test");
+            return;
+        }
+        panic!(
+            "{} is not built: cargo build -p pqhkex-interop-boring --example boring_server \
+             (or PQHKEX_SKIP_BORINGSSL=1)",
+            server.display()
+        );
+    }
+    // Its standard input is a pipe kept open by `child`: dropping it ends the server.
+    let mut child = Command::new(&server)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let target = format!("localhost:{port}");
+    let refused = bench_defaults(&target, &["x25519", "X25519MLKEM768"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    // BoringSSL has no SecP hybrids: refused with an alert, reported as not accepted.
+    assert!(
+        refused.iter().any(|g| g == "SecP256r1MLKEM768"),
+        "{refused:?}"
+    );
+    eprintln!("BoringSSL defaults: not accepted {refused:?}");
 }
 
 /// A rustls server that waits `delay` before each handshake (a slow backend), one
