@@ -515,19 +515,13 @@ mod tests {
                 GroupKind::Classical => accepted.classical.push(g.name.clone()),
             }
         }
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 443));
         TargetResult {
-            status: Status::Ok,
-            error: c.failure.as_ref().map(ErrorInfo::from),
-            classification: c.classification,
-            verdict: Some(c.verdict),
-            quantum_safe_by_default: c.quantum_safe_by_default,
-            tls12_only: c.tls12_only,
             default_offer: Some(default_offer),
-            accepted,
             groups,
             authentication: a,
             pq_posture: posture,
-            ..TargetResult::unreachable("t:443", None, &Failure::Other(String::new()))
+            ..TargetResult::reached("t:443", addr, crate::Protocol::Tls, c, accepted)
         }
     }
 

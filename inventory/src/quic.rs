@@ -238,8 +238,7 @@ mod imp {
     use super::{not_applicable, not_probed, QuicProbe, QuicReport, ALPN};
     use crate::probe::{self, Learnt, ProbeError, Recording};
     use crate::report::{
-        Accepted, CertInfo, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, Status,
-        TargetResult,
+        Accepted, CertInfo, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, TargetResult,
     };
     use crate::schedule::Budget;
     use crate::{browser_offer, verdict, Answer, Failure, Protocol, Scanner, Target};
@@ -964,29 +963,14 @@ mod imp {
         });
         let pq_posture = verdict::tls_posture(&c.verdict, None);
         let mut r = TargetResult {
-            target: target.input.clone(),
-            address: Some(addr.to_string()),
-            protocol: Protocol::Quic,
-            status: Status::Ok,
-            error: c.failure.as_ref().map(ErrorInfo::from),
-            classification: c.classification,
-            verdict: Some(c.verdict),
-            quantum_safe_by_default: c.quantum_safe_by_default,
-            tls12_only: c.tls12_only,
             default_offer: Some(default_offer),
-            accepted,
             groups,
             certificate,
-            client_hello_split: None,
-            ssh: None,
-            elapsed_ms: None,
             certificate_chain,
             authentication,
-            legacy: None,
-            preference: None,
             pq_posture: Some(pq_posture),
-            migration: None,
             quic: Some(report),
+            ..TargetResult::reached(&target.input, addr, Protocol::Quic, c, accepted)
         };
         r.migration = crate::migration::plan(&r);
         r

@@ -676,6 +676,43 @@ impl TargetResult {
         }
     }
 
+    /// A reached target as the verdict `c` classified it: its classification, verdict
+    /// and failure, and what it accepted; every probe-specific field (offer, groups,
+    /// certificate, surface, SSH, QUIC) empty, for the caller to fill in.
+    pub(crate) fn reached(
+        target: &str,
+        address: std::net::SocketAddr,
+        protocol: Protocol,
+        c: crate::verdict::Classified,
+        accepted: Accepted,
+    ) -> TargetResult {
+        TargetResult {
+            target: target.to_string(),
+            address: Some(address.to_string()),
+            protocol,
+            status: Status::Ok,
+            error: c.failure.as_ref().map(ErrorInfo::from),
+            classification: c.classification,
+            verdict: Some(c.verdict),
+            quantum_safe_by_default: c.quantum_safe_by_default,
+            tls12_only: c.tls12_only,
+            default_offer: None,
+            accepted,
+            groups: Vec::new(),
+            certificate: None,
+            client_hello_split: None,
+            ssh: None,
+            elapsed_ms: None,
+            certificate_chain: Vec::new(),
+            authentication: None,
+            legacy: None,
+            preference: None,
+            pq_posture: None,
+            migration: None,
+            quic: None,
+        }
+    }
+
     /// The groups the endpoint accepted, in pqhkex's table, including the one the
     /// browser-like offer negotiated.
     ///

@@ -14,7 +14,7 @@ use rustls::RootCertStore;
 
 use crate::limits;
 use crate::probe;
-use crate::report::{Accepted, ErrorInfo, Status, TargetResult};
+use crate::report::{Accepted, TargetResult};
 use crate::ssh::{self, SshError};
 use crate::{verdict, Failure, Protocol, Target};
 
@@ -429,30 +429,11 @@ impl Scanner {
             }
         }
         let c = verdict::ssh(&target.input, &report);
+        let pq_posture = Some(verdict::ssh_posture(c.classification));
         let mut r = TargetResult {
-            target: target.input.clone(),
-            address: Some(addr.to_string()),
-            protocol: Protocol::Ssh,
-            status: Status::Ok,
-            error: c.failure.as_ref().map(ErrorInfo::from),
-            classification: c.classification,
-            verdict: Some(c.verdict),
-            quantum_safe_by_default: c.quantum_safe_by_default,
-            tls12_only: false,
-            default_offer: None,
-            accepted,
-            groups: Vec::new(),
-            certificate: None,
-            client_hello_split: None,
             ssh: Some(report),
-            elapsed_ms: None,
-            certificate_chain: Vec::new(),
-            authentication: None,
-            legacy: None,
-            preference: None,
-            pq_posture: Some(verdict::ssh_posture(c.classification)),
-            migration: None,
-            quic: None,
+            pq_posture,
+            ..TargetResult::reached(&target.input, addr, Protocol::Ssh, c, accepted)
         };
         r.migration = crate::migration::plan(&r);
         finish(r)

@@ -21,7 +21,7 @@ use rustls::{AlertDescription, ProtocolVersion};
 
 use crate::probe::{self, Delivery, Handshake, ProbeError, Recording};
 use crate::report::{
-    Accepted, CertInfo, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, SplitCheck, Status,
+    Accepted, CertInfo, ErrorInfo, GroupKind, GroupProbe, Probe, ProbeResult, SplitCheck,
     TargetResult, SPLIT_PAUSE, SPLIT_RECORD_SIZE,
 };
 use crate::schedule::Budget;
@@ -527,17 +527,7 @@ impl Scanner {
             preference.as_ref().map(|p| p.prefers_post_quantum),
         );
         let mut r = TargetResult {
-            target: target.input.clone(),
-            address: Some(addr.to_string()),
-            protocol: Protocol::Tls,
-            status: Status::Ok,
-            error: c.failure.as_ref().map(ErrorInfo::from),
-            classification: c.classification,
-            verdict: Some(c.verdict),
-            quantum_safe_by_default: c.quantum_safe_by_default,
-            tls12_only: c.tls12_only,
             default_offer: Some(default_offer),
-            accepted,
             groups,
             certificate: first_hs.map(|hs| CertInfo {
                 subject: hs.subject,
@@ -546,15 +536,12 @@ impl Scanner {
                 error: hs.certificate.and_then(|c| c.err()),
             }),
             client_hello_split,
-            ssh: None,
-            elapsed_ms: None,
             certificate_chain,
             authentication,
             legacy,
             preference,
             pq_posture: Some(pq_posture),
-            migration: None,
-            quic: None,
+            ..TargetResult::reached(&target.input, addr, Protocol::Tls, c, accepted)
         };
         r.migration = crate::migration::plan(&r);
         elapsed(r)
