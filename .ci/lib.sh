@@ -46,3 +46,22 @@ start_server() {
     done
     echo "server $1 did not start" >&2; cat "$work/$1.log" >&2; return 1
 }
+
+# The OpenSSL 3.6 servers of inventory/examples/surface_peers.rs (built by the caller) in
+# the background: sets dual (RSA + ML-DSA-65 certificates), rsa_kx (TLS 1.2 with RSA key
+# transport only) and ml_dsa (ML-DSA-65 only) to their HOST:PORT.
+start_surface_peers() {
+    "$target_dir/debug/examples/surface_peers" >"$work/peers.txt" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        [ "$(grep -c 'server: ' "$work/peers.txt")" -ge 3 ] && break
+        sleep 0.1
+    done
+    peer() { sed -n "s/^$1[^:]*: //p" "$work/peers.txt"; }
+    dual=$(peer 'RSA + ML-DSA-65')
+    rsa_kx=$(peer 'TLS 1.2 RSA')
+    ml_dsa=$(peer 'ML-DSA-65 server')
+    if [ -z "$dual" ] || [ -z "$rsa_kx" ] || [ -z "$ml_dsa" ]; then
+        echo "surface_peers did not start" >&2; cat "$work/peers.txt" >&2; return 1
+    fi
+}

@@ -40,14 +40,7 @@ done
 # OpenSSL 3.6 servers (inventory/examples/surface_peers.rs): RSA + ML-DSA-65 certificates,
 # TLS 1.2 with RSA key transport only, ML-DSA-65 only: certificate assets in the CBOM.
 cargo build -q --locked -p pqhkex-inventory --example surface_peers
-"$target_dir/debug/examples/surface_peers" >"$work/peers.txt" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    [ "$(grep -c 'server: ' "$work/peers.txt")" -ge 3 ] && break
-    sleep 0.1
-done
-peer() { sed -n "s/^$1[^:]*: //p" "$work/peers.txt"; }
-dual=$(peer 'RSA + ML-DSA-65'); rsa_kx=$(peer 'TLS 1.2 RSA'); ml_dsa=$(peer 'ML-DSA-65 server')
+start_surface_peers
 
 rc=0
 "$bin" scan "localhost:$pq_port" "127.0.0.1:$classical_port" "127.0.0.1:$dead_port" \

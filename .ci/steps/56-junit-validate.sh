@@ -19,14 +19,7 @@ pq_port=$(start_server pq --quiet --policy require)
 classical_port=$(start_server classical --quiet --policy classical)
 dead_port=$(free_port)
 
-"$target_dir/debug/examples/surface_peers" >"$work/peers.txt" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    [ "$(grep -c 'server: ' "$work/peers.txt")" -ge 3 ] && break
-    sleep 0.1
-done
-peer() { sed -n "s/^$1[^:]*: //p" "$work/peers.txt"; }
-dual=$(peer 'RSA + ML-DSA-65'); rsa_kx=$(peer 'TLS 1.2 RSA'); ml_dsa=$(peer 'ML-DSA-65 server')
+start_surface_peers
 
 rc=0
 "$bin" scan "127.0.0.1:$pq_port" "127.0.0.1:$classical_port" "127.0.0.1:$dead_port" \

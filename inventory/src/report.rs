@@ -650,11 +650,19 @@ impl TargetResult {
     /// ```
     pub fn unreachable(target: &str, address: Option<String>, f: &Failure) -> TargetResult {
         TargetResult {
+            error: Some(f.into()),
+            ..TargetResult::nothing_learnt(target, address, Protocol::Tls)
+        }
+    }
+
+    /// A target of which nothing is known yet: unreachable, no error, every field empty.
+    fn nothing_learnt(target: &str, address: Option<String>, protocol: Protocol) -> TargetResult {
+        TargetResult {
             target: target.to_string(),
             address,
-            protocol: Protocol::Tls,
+            protocol,
             status: Status::Error,
-            error: Some(f.into()),
+            error: None,
             classification: Class::Unreachable,
             verdict: None,
             quantum_safe_by_default: false,
@@ -687,29 +695,14 @@ impl TargetResult {
         accepted: Accepted,
     ) -> TargetResult {
         TargetResult {
-            target: target.to_string(),
-            address: Some(address.to_string()),
-            protocol,
             status: Status::Ok,
             error: c.failure.as_ref().map(ErrorInfo::from),
             classification: c.classification,
             verdict: Some(c.verdict),
             quantum_safe_by_default: c.quantum_safe_by_default,
             tls12_only: c.tls12_only,
-            default_offer: None,
             accepted,
-            groups: Vec::new(),
-            certificate: None,
-            client_hello_split: None,
-            ssh: None,
-            elapsed_ms: None,
-            certificate_chain: Vec::new(),
-            authentication: None,
-            legacy: None,
-            preference: None,
-            pq_posture: None,
-            migration: None,
-            quic: None,
+            ..TargetResult::nothing_learnt(target, Some(address.to_string()), protocol)
         }
     }
 
