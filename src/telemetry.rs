@@ -615,6 +615,12 @@ impl ClientHelloInfo {
 pub struct HelloCapture {
     bytes: Vec<u8>,
     complete: bool,
+    /// Where the next record header starts in `bytes` (every record before it walked).
+    next_record: usize,
+    /// The handshake bytes in the records walked so far.
+    handshake_len: usize,
+    /// The first four of them: the handshake message's header (type, 24-bit length).
+    header: Vec<u8>,
 }
 
 impl HelloCapture {
@@ -631,11 +637,38 @@ impl HelloCapture {
         }
         let room = MAX_CAPTURE.saturating_sub(self.bytes.len());
         self.bytes.extend_from_slice(&data[..data.len().min(room)]);
-        self.complete = self.bytes.len() >= MAX_CAPTURE
-            || !matches!(
-                ClientHelloInfo::from_records(&self.bytes),
-                Err(HelloError::Incomplete)
-            );
+        // Only the records that arrived are walked (each byte once, however small the
+        // reads): parsing everything kept on every read would cost a client's tiny
+        // fragments quadratic server CPU. What ends the capture is what ends a
+        // ClientHello for `ClientHelloInfo::from_records`: the message's length reached,
+        // or framing it cannot read.
+        while !self.complete {
+            let Some(&[typ, _, _, hi, lo]) = self.bytes.get(self.next_record..self.next_record + 5)
+            else {
+                break;
+            };
+            let len = usize::from(u16::from_be_bytes([hi, lo]));
+            // RFC 8446 §5.1: a handshake record of 1 to 2^14 bytes.
+            if typ != 22 || len == 0 || len > 16384 {
+                self.complete = true;
+                break;
+            }
+            let body = self.next_record + 5;
+            let Some(fragment) = self.bytes.get(body..body + len) else {
+                break;
+            };
+            let want = 4 - self.header.len().min(4);
+            self.header
+                .extend_from_slice(&fragment[..want.min(fragment.len())]);
+            self.handshake_len += len;
+            self.next_record = body + len;
+            if let [typ, a, b, c] = self.header[..] {
+                let message = 4 + usize::from(a) * 65536 + usize::from(b) * 256 + usize::from(c);
+                // Not a ClientHello (RFC 8446 §4: type 1), or all of it is here.
+                self.complete = typ != 1 || self.handshake_len >= message;
+            }
+        }
+        self.complete |= self.bytes.len() >= MAX_CAPTURE;
     }
 
     /// The bytes kept.

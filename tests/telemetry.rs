@@ -383,6 +383,46 @@ fn capture_stops_at_the_end_of_the_client_hello() {
     assert_eq!(r.captured(), &wire[..]);
 }
 
+/// One-byte handshake records (each read walks only what arrived, so this costs the
+/// server no more than one large record would): complete at the ClientHello's last
+/// byte, with every byte kept. A first message that is not a ClientHello, or a record
+/// that is not a handshake record, ends the capture at once.
+#[test]
+fn capture_of_tiny_fragments_and_of_other_first_messages() {
+    let msg = message(&first_flight(Client::Pq));
+    let wire = frame(&msg, 1);
+    let mut capture = HelloCapture::new();
+    for byte in wire.chunks(1) {
+        assert!(!capture.is_complete());
+        capture.record(byte);
+    }
+    assert!(capture.is_complete());
+    assert_eq!(capture.bytes(), &wire[..]);
+    assert_eq!(
+        ClientHelloInfo::from_records(capture.bytes()).unwrap(),
+        ClientHelloInfo::from_message(&msg).unwrap()
+    );
+
+    let mut server_hello = msg.clone();
+    server_hello[0] = 2;
+    let wire = frame(&server_hello, 100);
+    let mut capture = HelloCapture::new();
+    capture.record(&wire[..104]);
+    assert!(
+        !capture.is_complete(),
+        "the first record is not complete yet"
+    );
+    capture.record(&wire[104..105]);
+    assert!(capture.is_complete());
+
+    let mut capture = HelloCapture::new();
+    capture.record(&[23, 3, 3, 0, 1, 0]);
+    assert!(capture.is_complete());
+    let mut capture = HelloCapture::new();
+    capture.record(&[22, 3, 3, 0x40, 0x01]);
+    assert!(capture.is_complete(), "a record longer than 2^14 bytes");
+}
+
 /// Runs one handshake in memory: the client's first flight through an `Acceptor`,
 /// `PqServerConfigs::accept_recorded`, then records back and forth until both are
 /// done or one fails; the server's side recorded by the `Recorder`.

@@ -1166,11 +1166,10 @@ fn print_table(
 }
 
 /// Escapes text for SVG (XML character data and attribute values).
+/// Text for the SVG (labels hold what a server said): XML-escaped, control characters
+/// included.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    pqhkex_inventory::junit::xml_escape(s)
 }
 
 /// A tick step of 1, 2 or 5 times a power of ten, the smallest not below `raw`.

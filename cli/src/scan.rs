@@ -603,15 +603,17 @@ pub fn run(args: ScanArgs) -> Result<ExitCode, Failure> {
     }
     sink.finish(&mut out, &summary);
     let _ = out.flush();
-    // A bad stdin line ended the input: what came before it was scanned and printed.
-    if let Some(e) = targets.late_failure() {
-        return Err(e);
-    }
 
     report.targets = kept;
     if let Some(path) = &args.cbom {
         crate::report::write_cbom(path, &report)?;
     }
     args.outputs.write_files(&report)?;
-    Ok(ExitCode::from(gate.finish().or(summary.exit).unwrap_or(0)))
+    let code = gate.finish().or(summary.exit).unwrap_or(0);
+    // A bad stdin line ended the input: what came before it was scanned, printed,
+    // gated and written to the report files; the input error is the exit status.
+    if let Some(e) = targets.late_failure() {
+        return Err(e);
+    }
+    Ok(ExitCode::from(code))
 }

@@ -387,12 +387,14 @@ pub fn finish(
         }
     }
     let handshake_cpu = cpu_start.and_then(|t| t.try_elapsed().ok());
-    if let Some(h) = telemetry.take() {
-        h.done(&conn);
-    }
+    // The telemetry's handshake record reads the same report; it is made once.
+    let report = match telemetry.take() {
+        Some(h) => h.done(&conn),
+        None => ConnectionReport::from_connection(&conn),
+    };
     sock.set_deadline(Instant::now() + limit);
     let served = Served {
-        report: ConnectionReport::from_connection(&conn),
+        report,
         sni,
         offered,
         handshake_cpu,

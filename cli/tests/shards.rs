@@ -218,6 +218,7 @@ fn stdin_is_streamed() {
 
     let server = Serve::start(["--port", "0", "--quiet", "--bind", "127.7.0.1"]);
     let dead = dead_port("127.7.1.1");
+    let junit = temp_path("stdin.xml");
     let mut child = Command::new(common::BIN)
         .args([
             "scan",
@@ -225,6 +226,10 @@ fn stdin_is_streamed() {
             "--jsonl",
             "--key-exchange-only",
             "--no-split-check",
+            "--require",
+            "pq",
+            "--junit",
+            junit.to_str().unwrap(),
         ])
         .args(["--ports", &dead.to_string()])
         .stdin(Stdio::piped())
@@ -260,4 +265,13 @@ fn stdin_is_streamed() {
             format!("127.7.1.1:{dead}")
         ]
     );
+    // The targets read before the bad line were gated and written to --junit too.
+    assert!(
+        stderr.contains(&format!("require pq: 127.7.1.0:{dead} undetermined")),
+        "{stderr}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("the --junit file");
+    for t in &targets {
+        assert!(xml.contains(&format!("name=\"{t}\"")), "{t} not in {xml}");
+    }
 }

@@ -38,6 +38,22 @@ use std::fmt::Write as _;
 use crate::gate::{check, Outcome, Requirement};
 use crate::{ScanReport, TargetResult};
 
+/// `s` as XML 1.0 text that is safe in an attribute value too: markup characters as
+/// entities, line breaks and tabs as character references, and characters XML cannot
+/// carry at all (C0 controls, U+FFFE, U+FFFF) written out as `\u{..}`: the escaping of
+/// the JUnit files' attributes, for other XML too (`pqhkex bench`'s SVG charts, whose
+/// labels hold what a server said).
+///
+/// ```
+/// assert_eq!(
+///     pqhkex_inventory::junit::xml_escape("a<b & \"c\"\x1b"),
+///     "a&lt;b &amp; &quot;c&quot;\\u{001b}"
+/// );
+/// ```
+pub fn xml_escape(s: &str) -> String {
+    escape(s, true)
+}
+
 /// Escapes text for XML 1.0 content or a double-quoted attribute value.
 fn escape(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());

@@ -45,10 +45,16 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
+    /// The longest interval a pacer keeps between connections: a slower rate (even
+    /// 1e-30 a second, whose `1 / rate` is too long for a `Duration`, or for an
+    /// `Instant` to add) waits one day between connections.
+    const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
     /// A pacer for `per_second` new connections a second (> 0).
     pub(crate) fn new(per_second: f64) -> Pacer {
         Pacer {
-            interval: Duration::from_secs_f64(1.0 / per_second),
+            interval: Duration::try_from_secs_f64(1.0 / per_second)
+                .map_or(Self::MAX_INTERVAL, |d| d.min(Self::MAX_INTERVAL)),
             next: Mutex::new(None),
         }
     }
@@ -278,6 +284,17 @@ impl<I: Iterator<Item = Target>> Feed<I> {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+
+    #[test]
+    fn a_tiny_rate_waits_a_day_and_never_panics() {
+        for rate in [1e-30, 1e-300, f64::MIN_POSITIVE, 1.0 / 86400.0 / 2.0] {
+            let p = Pacer::new(rate);
+            assert_eq!(p.interval, Pacer::MAX_INTERVAL, "{rate}");
+            let soon = Instant::now() + Duration::from_millis(50);
+            p.wait(soon).unwrap();
+            assert!(p.wait(soon).is_err(), "{rate}: a second slot a day later");
+        }
+    }
 
     #[test]
     fn pacer_spaces_slots_and_refuses_past_the_deadline() {
