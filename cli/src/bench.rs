@@ -540,9 +540,22 @@ struct Shared {
     not_closed: u64,
 }
 
-fn histogram() -> Result<Histogram<u64>, Failure> {
-    Histogram::new_with_bounds(1, 60_000_000, 3)
-        .map_err(|e| Failure::Other(format!("histogram: {e}")))
+impl Shared {
+    /// Nothing counted yet: latencies from 1 µs to 60 s, three significant digits.
+    fn new() -> Result<Shared, Failure> {
+        Ok(Shared {
+            histogram: Histogram::new_with_bounds(1, 60_000_000, 3)
+                .map_err(|e| Failure::Other(format!("histogram: {e}")))?,
+            sent: 0,
+            received: 0,
+            hrr: 0,
+            resumed: 0,
+            errors: Errors::default(),
+            first_failure: None,
+            first_not_accepted: false,
+            not_closed: 0,
+        })
+    }
 }
 
 /// One group across the rounds.
@@ -588,17 +601,7 @@ impl GroupRun {
             group,
             base,
             workers,
-            all: Shared {
-                histogram: histogram()?,
-                sent: 0,
-                received: 0,
-                hrr: 0,
-                resumed: 0,
-                errors: Errors::default(),
-                first_failure: None,
-                first_not_accepted: false,
-                not_closed: 0,
-            },
+            all: Shared::new()?,
             seconds: 0.0,
             cpu: 0.0,
             rounds: Vec::new(),
@@ -660,17 +663,7 @@ impl GroupRun {
         bar: Option<&indicatif::ProgressBar>,
     ) -> Result<(), Failure> {
         let started_handshakes = AtomicU64::new(0);
-        let shared = Mutex::new(Shared {
-            histogram: histogram()?,
-            sent: 0,
-            received: 0,
-            hrr: 0,
-            resumed: 0,
-            errors: Errors::default(),
-            first_failure: None,
-            first_not_accepted: false,
-            not_closed: 0,
-        });
+        let shared = Mutex::new(Shared::new()?);
         let started_seconds = run_started.elapsed().as_secs_f64();
         let cpu_before = cpu_time::ProcessTime::try_now().ok();
         let started = Instant::now();
