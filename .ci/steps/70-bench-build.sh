@@ -7,4 +7,4 @@
 # the interop tests and every other dev-dependency a second time, in release, for
 # nothing but a compile check (over 10 minutes on the 2-core CI machine).
 set -euo pipefail
-cargo bench --locked --no-run --profile dev --bench primitives --bench kx --bench handshake
+cargo bench --locked --no-run --profile dev --bench primitives --bench kx --bench handshake --bench cycles

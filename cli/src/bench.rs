@@ -21,7 +21,14 @@
 //! per handshake) is the **median over its rounds**, and its spread is the **min–max
 //! over the rounds** (with the few rounds a run has, an interquartile range would be the
 //! min–max anyway); `--json` also lists each round. Totals (handshakes, bytes, HRRs,
-//! errors, max latency, mean latency, the CDF in the SVG) are over all rounds. The
+//! errors, max latency, mean latency, the CDF in the SVG) are over all rounds.
+//!
+//! The server's CPU: with `--server-pid PID` (a server on the same Linux machine), the
+//! server process's CPU time (user + system of all its threads, exited ones included)
+//! is read from `/proc/PID/stat` before and after each turn, and reported per completed
+//! handshake like the client's. The kernel counts it in ticks of 10 ms (USER_HZ = 100),
+//! so a turn should last well over a second for the figure to mean much; it also counts
+//! whatever else the server does meanwhile (other clients). Without `--server-pid` the
 //! server's CPU is not known to the client and is not reported (`serve --stats` has it).
 //!
 //! A group the server turns down (a handshake_failure or insufficient_security alert in
@@ -245,6 +252,8 @@ pub struct Spread {
     pub p99_ms: Range,
     /// Client CPU per handshake, ms.
     pub client_cpu_ms_per_handshake: Range,
+    /// Server CPU per handshake, ms (`--server-pid`).
+    pub server_cpu_ms_per_handshake: Option<Range>,
 }
 
 /// One round of one group, in JSON.
@@ -265,6 +274,8 @@ pub struct RoundResult {
     pub latency_ms: Latency,
     /// This process's CPU time per completed handshake, ms.
     pub client_cpu_ms_per_handshake: f64,
+    /// The server process's CPU time per completed handshake, ms (`--server-pid`).
+    pub server_cpu_ms_per_handshake: Option<f64>,
     /// Failed handshakes.
     pub errors: u64,
 }
@@ -304,6 +315,11 @@ pub struct GroupResult {
     /// That, per completed handshake, in milliseconds (the median over rounds): compare
     /// it with the latency to see a saturated client.
     pub client_cpu_ms_per_handshake: f64,
+    /// The server process's CPU time (user + system) during the group's turns
+    /// (`--server-pid`; `None` without it).
+    pub server_cpu_seconds: Option<f64>,
+    /// That, per completed handshake, in milliseconds (the median over rounds).
+    pub server_cpu_ms_per_handshake: Option<f64>,
     /// The min–max over rounds of each median above (`None` without a measured round).
     pub spread: Option<Spread>,
     /// Each round this group was measured in.
@@ -522,7 +538,59 @@ struct BenchJson<'a> {
     resume: bool,
     concurrency_check: &'a ConcurrencyCheck,
     warnings: &'a [String],
+    /// `--server-pid`: the server process whose CPU time is reported.
+    server_pid: Option<u32>,
     groups: &'a [GroupResult],
+}
+
+/// A local server's CPU clock (`--server-pid`): user + system time of the process, all
+/// its threads (exited ones too), from `/proc/PID/stat`.
+#[derive(Clone, Debug)]
+struct ServerClock {
+    path: std::path::PathBuf,
+}
+
+/// Clock ticks per second of `/proc/PID/stat`'s times: USER_HZ, which the Linux ABI fixes
+/// at 100 on every architecture Rust targets (`getconf CLK_TCK`).
+const USER_HZ: f64 = 100.0;
+
+impl ServerClock {
+    /// The clock of process `pid`; an error saying why when it cannot be read.
+    fn open(pid: u32) -> Result<ServerClock, Failure> {
+        let clock = ServerClock {
+            path: std::path::PathBuf::from(format!("/proc/{pid}/stat")),
+        };
+        match std::fs::read_to_string(&clock.path) {
+            Ok(stat) if stat_cpu_ticks(&stat).is_some() => Ok(clock),
+            Ok(_) => Err(Failure::Usage(format!(
+                "--server-pid {pid}: {} has no CPU times in the expected format",
+                clock.path.display()
+            ))),
+            Err(e) => Err(Failure::Usage(format!(
+                "--server-pid {pid}: cannot read {} ({e}); the server must be a running \
+                 process on this machine, and this needs Linux's /proc",
+                clock.path.display()
+            ))),
+        }
+    }
+
+    /// The process's CPU seconds so far; `None` once it has exited.
+    fn seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(&self.path).ok()?;
+        stat_cpu_ticks(&stat).map(|t| t as f64 / USER_HZ)
+    }
+}
+
+/// utime + stime (fields 14 and 15 of proc(5)'s `/proc/PID/stat`), in clock ticks. The
+/// command name (field 2) is in parentheses and may itself hold spaces and `)`, so the
+/// fields are counted from the last `)`.
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // After the name: field 3 (state) is index 0, so utime (14) is 11 and stime (15) 12.
+    let mut fields = rest.split_ascii_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    utime.checked_add(stime)
 }
 
 /// What the workers of one turn add to.
@@ -569,6 +637,9 @@ struct GroupRun {
     all: Shared,
     seconds: f64,
     cpu: f64,
+    /// The server's CPU seconds over the turns (`--server-pid`; `None` without it, or
+    /// once the server could not be read).
+    server_cpu: Option<f64>,
     rounds: Vec<RoundResult>,
     /// A turn without any handshake: not measured again.
     done: bool,
@@ -604,6 +675,7 @@ impl GroupRun {
             all: Shared::new()?,
             seconds: 0.0,
             cpu: 0.0,
+            server_cpu: args.server_pid.map(|_| 0.0),
             rounds: Vec::new(),
             done: false,
         })
@@ -660,11 +732,13 @@ impl GroupRun {
         run_started: Instant,
         limit: Option<u64>,
         deadline: Option<Duration>,
+        server: Option<&ServerClock>,
         bar: Option<&indicatif::ProgressBar>,
     ) -> Result<(), Failure> {
         let started_handshakes = AtomicU64::new(0);
         let shared = Mutex::new(Shared::new()?);
         let started_seconds = run_started.elapsed().as_secs_f64();
+        let server_before = server.and_then(ServerClock::seconds);
         let cpu_before = cpu_time::ProcessTime::try_now().ok();
         let started = Instant::now();
         std::thread::scope(|s| {
@@ -727,6 +801,13 @@ impl GroupRun {
         });
         let seconds = started.elapsed().as_secs_f64();
         let cpu = cpu_before.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        // The server's share of the turn; a server that exited (or could not be read)
+        // has no figure from then on, rather than a wrong one.
+        let server_cpu = match (server_before, server.and_then(ServerClock::seconds)) {
+            (Some(before), Some(after)) => Some((after - before).max(0.0)),
+            _ => None,
+        };
+        self.server_cpu = self.server_cpu.zip(server_cpu).map(|(a, b)| a + b);
         let sh = shared
             .into_inner()
             .map_err(|_| Failure::Other("a benchmark thread failed".into()))?;
@@ -743,6 +824,9 @@ impl GroupRun {
             },
             latency_ms: Latency::of(&sh.histogram),
             client_cpu_ms_per_handshake: if n == 0 { 0.0 } else { cpu * 1000.0 / n as f64 },
+            server_cpu_ms_per_handshake: server_cpu
+                .filter(|_| n > 0)
+                .map(|c| c * 1000.0 / n as f64),
             errors: sh.errors.total(),
         });
         self.done = n == 0;
@@ -786,6 +870,16 @@ impl GroupRun {
             of(|r| r.latency_ms.p99),
             of(|r| r.client_cpu_ms_per_handshake),
         );
+        // Only when every measured round has the server's figure.
+        let server_cpu: Option<Vec<f64>> = self
+            .server_cpu
+            .and_then(|_| {
+                measured
+                    .iter()
+                    .map(|r| r.server_cpu_ms_per_handshake)
+                    .collect()
+            })
+            .filter(|v: &Vec<f64>| !v.is_empty());
         let total = Latency::of(h);
         let status = if n > 0 {
             Status::Ok
@@ -817,12 +911,15 @@ impl GroupRun {
             errors: all.errors,
             client_cpu_seconds: self.cpu,
             client_cpu_ms_per_handshake: median(&cpu),
+            server_cpu_seconds: self.server_cpu,
+            server_cpu_ms_per_handshake: server_cpu.as_deref().map(median),
             spread: (!measured.is_empty()).then(|| Spread {
                 handshakes_per_second: range(&rate),
                 p50_ms: range(&p50),
                 p90_ms: range(&p90),
                 p99_ms: range(&p99),
                 client_cpu_ms_per_handshake: range(&cpu),
+                server_cpu_ms_per_handshake: server_cpu.as_deref().map(range),
             }),
             rounds: self.rounds,
             cdf: cdf(h),
@@ -905,6 +1002,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let addr = target.resolve()?;
     let name = target.server_name(args.peer.servername.as_deref())?;
     let info = RunInfo::collect(&groups);
+    let server = args.server_pid.map(ServerClock::open).transpose()?;
     let peer = Peer {
         addr,
         name: &name,
@@ -956,7 +1054,15 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
                 }
                 bar
             });
-            r.turn(&peer, round, run_started, limit, per_round, bar.as_ref())?;
+            r.turn(
+                &peer,
+                round,
+                run_started,
+                limit,
+                per_round,
+                server.as_ref(),
+                bar.as_ref(),
+            )?;
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -998,6 +1104,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
             resume: args.resume,
             concurrency_check: &check,
             warnings: &warnings,
+            server_pid: args.server_pid,
             groups: &results,
         };
         let text =
@@ -1057,8 +1164,15 @@ fn print_table(
         }
     );
     outln!("run: {}", info.summary());
+    // With --server-pid, one more column: the server's CPU per handshake.
+    let server = args.server_pid.is_some();
+    let srv = |v: Option<f64>| match (server, v) {
+        (false, _) => String::new(),
+        (true, Some(v)) => format!(" {v:>9.3}"),
+        (true, None) => format!(" {:>9}", "-"),
+    };
     outln!(
-        "{:<20} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>4} {:>6} {:>9}",
+        "{:<20} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>4} {:>6} {:>9}{}",
         "group",
         "hs",
         "hs/s",
@@ -1070,7 +1184,12 @@ fn print_table(
         "recv B",
         "HRR",
         "errors",
-        "cpu ms/hs"
+        "cpu ms/hs",
+        if server {
+            format!(" {:>9}", "srv ms/hs")
+        } else {
+            String::new()
+        }
     );
     for r in results {
         match r.status {
@@ -1081,7 +1200,7 @@ fn print_table(
                 r.errors.total()
             ),
             Status::Ok => outln!(
-                "{:<20} {:>7} {:>8.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.0} {:>7.0} {:>4} {:>6} {:>9.3}",
+                "{:<20} {:>7} {:>8.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.0} {:>7.0} {:>4} {:>6} {:>9.3}{}",
                 r.group,
                 r.handshakes,
                 r.handshakes_per_second,
@@ -1093,7 +1212,8 @@ fn print_table(
                 r.bytes_received_per_handshake,
                 r.hello_retry_requests,
                 r.errors.total(),
-                r.client_cpu_ms_per_handshake
+                r.client_cpu_ms_per_handshake,
+                srv(r.server_cpu_ms_per_handshake)
             ),
         }
     }
@@ -1104,24 +1224,35 @@ fn print_table(
         );
         let span = |r: Range, prec: usize| format!("{:.prec$}-{:.prec$}", r.min, r.max);
         outln!(
-            "{:<20} {:>15} {:>13} {:>13} {:>13} {:>13}",
+            "{:<20} {:>15} {:>13} {:>13} {:>13} {:>13}{}",
             "group",
             "hs/s",
             "p50 ms",
             "p90 ms",
             "p99 ms",
-            "cpu ms/hs"
+            "cpu ms/hs",
+            if server {
+                format!(" {:>13}", "srv ms/hs")
+            } else {
+                String::new()
+            }
         );
         for r in results {
             if let (Status::Ok, Some(s)) = (r.status, &r.spread) {
+                let srv_span = match (server, s.server_cpu_ms_per_handshake) {
+                    (false, _) => String::new(),
+                    (true, Some(x)) => format!(" {:>13}", span(x, 3)),
+                    (true, None) => format!(" {:>13}", "-"),
+                };
                 outln!(
-                    "{:<20} {:>15} {:>13} {:>13} {:>13} {:>13}",
+                    "{:<20} {:>15} {:>13} {:>13} {:>13} {:>13}{}",
                     r.group,
                     span(s.handshakes_per_second, 1),
                     span(s.p50_ms, 2),
                     span(s.p90_ms, 2),
                     span(s.p99_ms, 2),
-                    span(s.client_cpu_ms_per_handshake, 3)
+                    span(s.client_cpu_ms_per_handshake, 3),
+                    srv_span
                 );
             }
         }
@@ -1156,6 +1287,12 @@ fn print_table(
         }
     }
     outln!("(cpu ms/hs: this client's CPU per handshake; near the latency means the client is the bottleneck)");
+    if server {
+        outln!(
+            "(srv ms/hs: the server process's CPU per handshake, from /proc/{}/stat in 10 ms ticks)",
+            args.server_pid.unwrap_or_default()
+        );
+    }
 }
 
 /// Escapes text for SVG (XML character data and attribute values).
@@ -1429,6 +1566,35 @@ mod tests {
         assert!((t.last().unwrap() - 3.5).abs() < 1e-9, "{t:?}");
         let (t, d) = nice_axis(0.0, 2461.7, 5);
         assert_eq!((t.last().copied(), d), (Some(2500.0), 0));
+    }
+
+    /// proc(5)'s stat line: the name may hold spaces and parentheses; utime and stime
+    /// are fields 14 and 15.
+    #[test]
+    fn server_cpu_from_proc_stat() {
+        let fields: Vec<String> = (3..=52).map(|i| i.to_string()).collect();
+        let line = |name: &str| format!("4242 ({name}) {}\n", fields.join(" "));
+        // Fields 14 and 15 hold "14" and "15" here.
+        assert_eq!(stat_cpu_ticks(&line("pqhkex")), Some(29));
+        assert_eq!(stat_cpu_ticks(&line("a) (b 1 2 3")), Some(29));
+        let real = "1 (systemd) S 0 1 1 0 -1 4194560 1 2 3 4 250 120 5 6 20 0 1 0 7 8 9";
+        assert_eq!(stat_cpu_ticks(real), Some(370));
+        assert_eq!(stat_cpu_ticks("1 (x) S 0 1"), None);
+        assert_eq!(stat_cpu_ticks("no parenthesis at all"), None);
+        assert_eq!(
+            stat_cpu_ticks("1 (x) S 0 1 1 0 -1 4 1 2 3 4 x 120 5"),
+            None,
+            "a field that is not a number"
+        );
+        // This process's own line parses, and its CPU time only grows.
+        let me = ServerClock::open(std::process::id()).unwrap();
+        let a = me.seconds().unwrap();
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < Duration::from_millis(60) {
+            std::hint::black_box(spin.elapsed());
+        }
+        assert!(me.seconds().unwrap() >= a);
+        assert!(ServerClock::open(u32::MAX).is_err());
     }
 
     #[test]

@@ -366,6 +366,11 @@ struct BenchArgs {
     /// over rounds.
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// Process id of the server, when it runs on this machine (Linux): its CPU time
+    /// (user + system, all threads, from /proc/PID/stat) during each group's turns is
+    /// reported per handshake, next to the client's.
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
 }
 
 /// A `--timeout`-like option: at least 1 ms (a shorter one would round to nothing and

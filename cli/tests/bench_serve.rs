@@ -464,3 +464,97 @@ fn rounds_are_interleaved_and_the_run_is_described() {
     let out = pqhkex(&["bench", &target, "--handshakes", "2", "--rounds", "3"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+/// `--server-pid`: the server's CPU time per handshake, per round and per group, read
+/// from /proc. Every figure is consistent with the rounds it comes from, and together
+/// they are no more than the CPU the server has used in its whole life.
+#[test]
+fn server_cpu_per_handshake_with_server_pid() {
+    let server = Serve::start(["--port", "0", "--quiet"]);
+    let pid = server.child.id();
+    let target = format!("127.0.0.1:{}", server.port);
+    let pid_arg = pid.to_string();
+    let args = [
+        "bench",
+        &target,
+        "--groups",
+        "x25519,X25519MLKEM768",
+        "--duration",
+        "2",
+        "--rounds",
+        "2",
+        "--warmup",
+        "5",
+        "--concurrency",
+        "2",
+        "--server-pid",
+        &pid_arg,
+    ];
+    let out = pqhkex(&[&args[..], &["--json"]].concat());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server_pid"], pid, "{doc:#}");
+    let mut total = 0.0;
+    for name in ["x25519", "X25519MLKEM768"] {
+        let g = bench_group(&doc, name);
+        assert_eq!(g["status"], "ok", "{g:#}");
+        let seconds = g["server_cpu_seconds"].as_f64().unwrap();
+        assert!(seconds > 0.0, "{g:#}");
+        total += seconds;
+        let rounds = g["rounds"].as_array().unwrap();
+        assert_eq!(rounds.len(), 2, "{g:#}");
+        let mut per: Vec<f64> = Vec::new();
+        let mut sum = 0.0;
+        for r in rounds {
+            let ms = r["server_cpu_ms_per_handshake"].as_f64().unwrap();
+            let n = r["handshakes"].as_f64().unwrap();
+            assert!(ms > 0.0 && n > 0.0, "{r:#}");
+            sum += ms * n / 1000.0;
+            per.push(ms);
+        }
+        assert!(
+            (sum - seconds).abs() < 1e-6,
+            "rounds add up to {sum}, total {seconds}"
+        );
+        let median = (per[0] + per[1]) / 2.0;
+        let reported = g["server_cpu_ms_per_handshake"].as_f64().unwrap();
+        assert!((reported - median).abs() < 1e-9, "{g:#}");
+        let spread = &g["spread"]["server_cpu_ms_per_handshake"];
+        assert_eq!(spread["min"].as_f64().unwrap(), per[0].min(per[1]), "{g:#}");
+        assert_eq!(spread["max"].as_f64().unwrap(), per[0].max(per[1]), "{g:#}");
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let lifetime = (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0;
+    assert!(
+        total <= lifetime + 1e-9,
+        "the turns' server CPU ({total} s) exceeds the server's lifetime CPU ({lifetime} s)"
+    );
+
+    // The table has the column; without --server-pid neither it nor the JSON figures.
+    let out = pqhkex(&args);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("srv ms/hs"), "{}", out.stdout);
+    let out = pqhkex(&[&args[..12], &["--json"]].concat());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server_pid"], Value::Null);
+    assert_eq!(
+        bench_group(&doc, "x25519")["server_cpu_seconds"],
+        Value::Null
+    );
+
+    // A process that does not exist is a usage error that says what was wrong.
+    let out = pqhkex(&[&args[..12], &["--server-pid", "4294967295"]].concat());
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("--server-pid 4294967295"),
+        "{}",
+        out.stderr
+    );
+}
