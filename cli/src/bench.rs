@@ -646,12 +646,14 @@ struct GroupRun {
 }
 
 impl GroupRun {
-    fn new(group: &'static Group, args: &BenchArgs) -> Result<GroupRun, Failure> {
+    /// `roots`: the trust anchors (`--ca` or the web PKI's), read once for every group.
+    fn new(
+        group: &'static Group,
+        args: &BenchArgs,
+        roots: &rustls::RootCertStore,
+    ) -> Result<GroupRun, Failure> {
         let provider = crate::provider();
-        let verifier = Recording::new(
-            probe::webpki_verifier(probe::root_store(args.ca.as_deref())?, &provider)?,
-            false,
-        );
+        let verifier = Recording::new(probe::webpki_verifier(roots.clone(), &provider)?, false);
         let mut config =
             (*probe::client_config(&provider, &[group], probe::versions_for(&[group]), verifier)?)
                 .clone();
@@ -1010,9 +1012,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
         label: &target.input,
     };
 
+    let roots = probe::root_store(args.ca.as_deref())?;
     let mut runs = groups
         .iter()
-        .map(|g| GroupRun::new(g, &args))
+        .map(|g| GroupRun::new(g, &args, &roots))
         .collect::<Result<Vec<_>, _>>()?;
 
     // Warm-up, every group in turn, with the concurrency check's timings.

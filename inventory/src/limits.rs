@@ -192,7 +192,9 @@ pub(crate) struct Feed<I> {
 struct FeedState<I> {
     source: std::iter::Enumerate<I>,
     exhausted: bool,
-    held: VecDeque<(usize, Target)>,
+    /// Targets whose host was busy, with their index and host key (computed once, when
+    /// held, rather than on every look at the queue).
+    held: VecDeque<(usize, Target, String)>,
     active: HashMap<String, usize>,
 }
 
@@ -226,13 +228,9 @@ impl<I: Iterator<Item = Target>> Feed<I> {
             let free = |active: &HashMap<String, usize>, key: &str| {
                 active.get(key).copied().unwrap_or(0) < limit
             };
-            if let Some(pos) = st
-                .held
-                .iter()
-                .position(|(_, t)| free(&st.active, &host_key(t)))
-            {
-                let (i, t) = st.held.remove(pos)?;
-                *st.active.entry(host_key(&t)).or_default() += 1;
+            if let Some(pos) = st.held.iter().position(|(_, _, key)| free(&st.active, key)) {
+                let (i, t, key) = st.held.remove(pos)?;
+                *st.active.entry(key).or_default() += 1;
                 return Some((i, t));
             }
             if !st.exhausted && st.held.len() < MAX_HELD {
@@ -244,7 +242,7 @@ impl<I: Iterator<Item = Target>> Feed<I> {
                             *st.active.entry(key).or_default() += 1;
                             return Some((i, t));
                         }
-                        st.held.push_back((i, t));
+                        st.held.push_back((i, t, key));
                     }
                 }
                 continue;
@@ -267,8 +265,8 @@ impl<I: Iterator<Item = Target>> Feed<I> {
         if self.per_host == 0 {
             return;
         }
+        let key = host_key(t);
         if let Ok(mut st) = self.state.lock() {
-            let key = host_key(t);
             if let Some(n) = st.active.get_mut(&key) {
                 *n -= 1;
                 if *n == 0 {
