@@ -13,9 +13,10 @@
 
 #[path = "support/openssl_peers.rs"]
 mod peers;
+#[path = "support/russh_server.rs"]
+mod russh_server;
 
 use std::io::Read;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -130,58 +131,6 @@ fn artifacts_dir() -> PathBuf {
     dir
 }
 
-/// A fresh Ed25519 host key made by `ssh-keygen`.
-fn ssh_host_key(dir: &Path) -> russh::keys::PrivateKey {
-    let path = dir.join("ssh_host_ed25519_key");
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "html-test", "-f"])
-        .arg(&path)
-        .status()
-        .expect("ssh-keygen not found: install openssh-client (Debian: apt-get install -y openssh-client)");
-    assert!(status.success());
-    russh::keys::decode_secret_key(&std::fs::read_to_string(&path).unwrap(), None).unwrap()
-}
-
-struct NoAuth;
-
-impl russh::server::Handler for NoAuth {
-    type Error = russh::Error;
-}
-
-/// An in-process russh server (which offers `mlkem768x25519-sha256` next to classical
-/// methods) on 127.0.0.1, for the rest of the test process.
-fn start_russh(key: russh::keys::PrivateKey) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let config = Arc::new(russh::server::Config {
-                keys: vec![key],
-                inactivity_timeout: Some(Duration::from_secs(30)),
-                ..Default::default()
-            });
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let config = config.clone();
-                tokio::spawn(async move {
-                    if let Ok(session) = russh::server::run_stream(config, socket, NoAuth).await {
-                        let _ = session.await;
-                    }
-                });
-            }
-        });
-    });
-    rx.recv().unwrap()
-}
-
 /// A scratch directory of this test run.
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -237,7 +186,7 @@ fn scan_report_page_in_headless_chromium() {
         ciphers: Some("AES128-GCM-SHA256"),
         ..Server::default()
     });
-    let ssh = start_russh(ssh_host_key(&dir));
+    let ssh = russh_server::start_russh(vec![russh_server::host_key(&["-t", "ed25519"]).0], None);
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
