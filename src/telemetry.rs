@@ -422,24 +422,8 @@ impl ClientHelloInfo {
         let mut joined: Vec<u8> = Vec::new();
         let mut single: Option<&[u8]> = None;
         loop {
-            let (fragment, after) = match rest {
-                [typ, _, _, hi, lo, body @ ..] => {
-                    if *typ != 22 {
-                        return Err(HelloError::NotHandshake(*typ));
-                    }
-                    let len = usize::from(u16::from_be_bytes([*hi, *lo]));
-                    // RFC 8446 §5.1: at most 2^14 bytes; no empty handshake fragment.
-                    if len == 0 || len > 16384 {
-                        return Err(HelloError::BadRecordLength(len));
-                    }
-                    if body.len() < len {
-                        return Err(HelloError::Incomplete);
-                    }
-                    body.split_at(len)
-                }
-                _ => return Err(HelloError::Incomplete),
-            };
-            rest = after;
+            let (fragment, used) = handshake_record(rest)?;
+            rest = &rest[used..];
             let so_far: &[u8] = match (single, joined.is_empty()) {
                 (None, true) => {
                     single = Some(fragment);
@@ -602,6 +586,24 @@ impl ClientHelloInfo {
     }
 }
 
+/// The TLS record at the start of `bytes`, which must be a handshake record of 1 to 2^14
+/// bytes (RFC 8446 §5.1: no empty handshake fragment): its fragment and the bytes the
+/// record takes. `Incomplete` while its header or body has not all arrived.
+fn handshake_record(bytes: &[u8]) -> Result<(&[u8], usize), HelloError> {
+    let [typ, _, _, hi, lo, body @ ..] = bytes else {
+        return Err(HelloError::Incomplete);
+    };
+    if *typ != 22 {
+        return Err(HelloError::NotHandshake(*typ));
+    }
+    let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+    if len == 0 || len > 16384 {
+        return Err(HelloError::BadRecordLength(len));
+    }
+    let fragment = body.get(..len).ok_or(HelloError::Incomplete)?;
+    Ok((fragment, 5 + len))
+}
+
 /// A bounded copy of the bytes a client sent first, up to the end of its ClientHello
 /// (at most [`MAX_CAPTURE`] bytes); feed it what you read before handing it to rustls.
 ///
@@ -643,25 +645,20 @@ impl HelloCapture {
         // ClientHello for `ClientHelloInfo::from_records`: the message's length reached,
         // or framing it cannot read.
         while !self.complete {
-            let Some(&[typ, _, _, hi, lo]) = self.bytes.get(self.next_record..self.next_record + 5)
-            else {
-                break;
-            };
-            let len = usize::from(u16::from_be_bytes([hi, lo]));
-            // RFC 8446 §5.1: a handshake record of 1 to 2^14 bytes.
-            if typ != 22 || len == 0 || len > 16384 {
-                self.complete = true;
-                break;
-            }
-            let body = self.next_record + 5;
-            let Some(fragment) = self.bytes.get(body..body + len) else {
-                break;
+            let (fragment, used) = match handshake_record(&self.bytes[self.next_record..]) {
+                Ok(record) => record,
+                Err(HelloError::Incomplete) => break,
+                // Framing that `from_records` rejects: nothing more to wait for.
+                Err(_) => {
+                    self.complete = true;
+                    break;
+                }
             };
             let want = 4 - self.header.len().min(4);
             self.header
                 .extend_from_slice(&fragment[..want.min(fragment.len())]);
-            self.handshake_len += len;
-            self.next_record = body + len;
+            self.handshake_len += fragment.len();
+            self.next_record += used;
             if let [typ, a, b, c] = self.header[..] {
                 let message = 4 + usize::from(a) * 65536 + usize::from(b) * 256 + usize::from(c);
                 // Not a ClientHello (RFC 8446 §4: type 1), or all of it is here.
