@@ -167,7 +167,6 @@ fn defaults_against_s2n() {
 /// command) builds it; `PQHKEX_SKIP_BORINGSSL=1` skips this test where it is not built.
 #[test]
 fn defaults_against_boringssl() {
-    use std::io::BufRead;
     use std::process::{Command, Stdio};
     let server = std::path::Path::new(env!("CARGO_BIN_EXE_pqhkex"))
         .parent()
@@ -191,16 +190,7 @@ fn defaults_against_boringssl() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let port = common::listening_port(&mut child, "boring_server");
     let target = format!("localhost:{port}");
     let refused = bench_defaults(&target, &["x25519", "X25519MLKEM768"]);
     let _ = child.kill();

@@ -1,7 +1,7 @@
 //! End to end over loopback: `pqhkex scan` and `pqhkex connect` against `pqhkex serve`
 //! in several configurations, and the documented error exit codes.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -695,16 +695,7 @@ impl Peer {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn peer_server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("peer_server {args:?} did not start: {line:?}"));
+        let port = common::listening_port(&mut child, &format!("peer_server {args:?}"));
         Peer { child, port }
     }
 

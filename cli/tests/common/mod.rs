@@ -13,6 +13,21 @@ use std::time::{Duration, Instant};
 /// The `pqhkex` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_pqhkex");
 
+/// The port of a server child that prints `listening on HOST:PORT` as its first line
+/// (pqhkex serve, the peer_server and boring_server examples), read from its standard
+/// output, which this takes; panics naming `what` when the line has no port.
+pub fn listening_port(child: &mut Child, what: &str) -> u16 {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("the child's stdout is piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("{what} did not start: no port in {line:?}"))
+}
+
 /// A fresh path in the temporary directory (unique per process and call).
 pub fn temp_path(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
